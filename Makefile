@@ -1,0 +1,62 @@
+# Account Portal: `make run` serves the portal with a Celery worker; `make test` runs the suite.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# The first Python on PATH that is 3.12 or newer.
+PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
+	then echo $$p; break; fi; done)
+
+.PHONY: run test lint format admin python-check clean
+
+python-check:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Account Portal needs Python 3.12 or newer; none was found on PATH (tried python3.14 ... python3)." >&2; \
+		exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "$(VENV) was made with Python < 3.12: remove it (make clean) and try again." >&2; exit 1; fi
+
+$(VENV)/.runtime: requirements.lock | python-check
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.lock | python-check
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@touch $@ $(VENV)/.runtime
+
+run: export DEBUG ?= 1
+run: $(VENV)/.runtime
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py collectstatic --noinput -v 0
+	@echo ""
+	@echo "  Account Portal: http://127.0.0.1:$(PORT)/"
+	@echo "  Codes sent by SMS and email: http://127.0.0.1:$(PORT)/dev/outbox/"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (create a staff account first: make admin)"
+	@echo ""
+	@$(PY) -m celery -A config worker --beat --pool=solo --loglevel=INFO \
+		--schedule=var/celerybeat-schedule & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+admin: export DEBUG ?= 1
+admin: $(VENV)/.runtime
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py createadmin
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

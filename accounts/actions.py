@@ -1,0 +1,91 @@
+"""Sign-up: sending the code, and creating the account once the code is proven."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts import messages
+from accounts.models import Consent, User
+from verification.actions import issue_code, use_code
+from verification.limits import allow_send
+from verification.models import Channel, VerificationCode
+
+SIGNUP = VerificationCode.Purpose.SIGNUP
+
+
+class SendLimitReached(Exception):  # noqa: N818
+    pass
+
+
+class DestinationTaken(Exception):  # noqa: N818
+    pass
+
+
+def account_exists(*, channel: str, destination: str) -> bool:
+    if channel == Channel.SMS:
+        return User.objects.filter(phone=destination).exists()
+    return User.objects.filter(
+        Q(email__iexact=destination) | Q(emailaddress__email__iexact=destination)
+    ).exists()
+
+
+@transaction.atomic
+def send_signup_code(
+    *, channel: str, destination: str, client_ip: str, previous_id: int | None
+) -> VerificationCode:
+    """Send a sign-up code to `destination`, or a resend of `previous_id`'s.
+
+    When the number or address already has an account, its owner gets a notice instead of a
+    code, and the caller sees exactly what it would have seen otherwise (no enumeration).
+    Raises ResendTooSoon inside the cooldown and SendLimitReached over the send budget.
+    """
+    record, code = issue_code(
+        purpose=SIGNUP, channel=channel, destination=destination, previous_id=previous_id
+    )
+    if not allow_send(ip=client_ip, destination=destination):
+        raise SendLimitReached
+    if account_exists(channel=channel, destination=destination):
+        messages.send_account_exists_notice(channel=channel, destination=destination)
+    else:
+        messages.send_signup_code(channel=channel, destination=destination, code=code)
+    return record
+
+
+def create_account(
+    *,
+    channel: str,
+    destination: str,
+    code_id: int | None,
+    code: str,
+    password: str,
+    account_id: str,
+    client_ip: str | None,
+    user_agent: str,
+) -> User:
+    """Create the account once `code` proves the destination. Raises CodeError or
+    DestinationTaken; on any error nothing is created (except the counted wrong try)."""
+    use_code(code_id=code_id, purpose=SIGNUP, destination=destination, code=code)
+    try:
+        with transaction.atomic():
+            if account_exists(channel=channel, destination=destination):
+                raise DestinationTaken
+            user = User.objects.create_user(
+                account_id=account_id,
+                phone=destination if channel == Channel.SMS else None,
+                email=destination if channel == Channel.EMAIL else None,
+                password=password,
+            )
+            if channel == Channel.EMAIL:
+                EmailAddress.objects.create(user=user, email=destination, verified=True, primary=True)
+            Consent.objects.create(
+                user=user,
+                terms_version=settings.TERMS_VERSION,
+                privacy_version=settings.PRIVACY_VERSION,
+                ip_address=client_ip,
+                user_agent=user_agent[:300],
+            )
+    except IntegrityError:
+        # The same number, address or account ID was taken a moment ago by a parallel sign-up.
+        raise DestinationTaken from None
+    return user

@@ -1,0 +1,83 @@
+"""The allauth adapter: phone numbers live on our user model, messages leave through
+verification, sign-in errors are generic, and failed sign-ins are counted per identifier."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils.translation import gettext_lazy as _
+
+from accounts import messages
+from accounts.models import User
+from verification.actions import queue_rendered_email
+
+GENERIC_SIGN_IN_ERROR = _(
+    "The phone number, email or account ID and password you entered don't match. Try again."
+)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = DefaultAccountAdapter.error_messages | {
+        "email_password_mismatch": GENERIC_SIGN_IN_ERROR,
+        "phone_password_mismatch": GENERIC_SIGN_IN_ERROR,
+        "username_password_mismatch": GENERIC_SIGN_IN_ERROR,
+        "invalid_login": GENERIC_SIGN_IN_ERROR,
+        "too_many_login_attempts": _(
+            "Too many failed sign-in attempts. Wait a few minutes, or reset your password."
+        ),
+    }
+
+    # --- Phone numbers: stored on User.phone, verified when the account was created -----------
+    def get_phone(self, user) -> tuple[str, bool] | None:
+        return (str(user.phone), True) if user.phone else None
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        user.phone = phone
+        user.save(update_fields=["phone"])
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        """Numbers are verified before they are stored, so there is nothing left to mark."""
+
+    def get_user_by_phone(self, phone: str):
+        return User.objects.filter(phone=phone).first()
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
+        messages.send_sms_code(phone=phone, code=code)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
+        messages.send_unknown_account_notice(phone=phone)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        messages.send_account_exists_notice(channel="sms", destination=phone)
+
+    # --- Mail: allauth renders, verification delivers ---------------------------------------
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        request = self.request
+        context = {"email": email, "current_site": get_current_site(request), **context}
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (str(content) for content, mimetype in getattr(message, "alternatives", [])
+             if mimetype == "text/html"),
+            "",
+        )
+        queue_rendered_email(
+            to=email,
+            kind=template_prefix.rsplit("/", 1)[-1],
+            subject=message.subject,
+            body=message.body,
+            html=html,
+        )
+
+    # --- Rate limit of failed sign-ins ---------------------------------------------------------
+    def _get_login_attempts_cache_key(self, request, **credentials: Any) -> str:
+        """One bucket per identifier: allauth's own key ignores phone numbers, so every phone
+        number would share one bucket and five failures would lock out all of them."""
+        site = get_current_site(request)
+        identifier = (
+            credentials.get("email")
+            or credentials.get("phone")
+            or credentials.get("account_id")
+            or credentials.get("username")
+            or ""
+        )
+        return f"{site.domain}:{str(identifier).lower()}"

@@ -1,0 +1,20 @@
+"""Sign-in by the public account ID (allauth's backend handles phone and email)."""
+
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import User
+
+
+class AccountIdBackend(ModelBackend):
+    def authenticate(self, request, account_id=None, password=None, username=None, **kwargs):
+        # Django admin's sign-in form sends the identifier as `username`.
+        account_id = account_id or username
+        if not account_id or not password:
+            return None
+        user = User.objects.filter(account_id=account_id).first()
+        if user is None:
+            User().set_password(password)  # same work as a real check: no timing oracle
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -1,0 +1,9 @@
+from django.conf import settings
+
+
+def portal(request) -> dict:
+    return {
+        "portal_name": "Account Portal",
+        "terms_version": settings.TERMS_VERSION,
+        "privacy_version": settings.PRIVACY_VERSION,
+    }

@@ -1,0 +1,195 @@
+"""Sign-in and sign-up forms."""
+
+import re
+
+from allauth.account.forms import LoginForm
+from captcha.fields import CaptchaField
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from accounts import phones
+from accounts.models import User
+from verification.models import Channel
+
+ACCOUNT_ID = re.compile(r"^[1-9][0-9]{9}$")
+
+
+class CountryField(forms.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            label=_("Country/Region"),
+            choices=phones.country_choices,
+            error_messages={
+                "invalid_choice": _("Sign-up isn't available in this country/region yet."),
+                "required": _("Choose your country or region."),
+            },
+            **kwargs,
+        )
+
+
+# --- Sign-in -------------------------------------------------------------------------------------
+class SignInForm(LoginForm):
+    """One field for a phone number, email or account ID, plus the password.
+
+    A phone number may be typed with its + country code, or in national format with the
+    country/region chosen.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = forms.CharField(
+            label=_("Phone number, email or account ID"),
+            max_length=254,
+            widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+        )
+        self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION, required=False)
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in on this browser")
+        self.order_fields(["country", "login", "password", "remember"])
+
+    def user_credentials(self) -> dict:
+        login = self.cleaned_data["login"].strip()
+        credentials: dict[str, str] = {}
+        if "@" in login:
+            credentials["email"] = login.lower()
+        else:
+            compact = re.sub(r"[\s().-]", "", login)
+            if ACCOUNT_ID.match(compact):
+                credentials["account_id"] = compact
+            try:
+                credentials["phone"] = phones.parse_mobile_number(
+                    compact, self.cleaned_data.get("country") or settings.PHONE_DEFAULT_REGION
+                )
+            except ValidationError:
+                pass
+            if not credentials:
+                # Nothing can match, but the attempt still counts and costs the same.
+                credentials["account_id"] = compact
+        credentials["password"] = self.cleaned_data.get("password", "")
+        return credentials
+
+
+# --- Sign-up -------------------------------------------------------------------------------------
+class DestinationForm(forms.Form):
+    """Where the code goes: a country/region and phone number, or an email address."""
+
+    def __init__(self, *args, channel: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        if channel == Channel.SMS:
+            self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION)
+            self.fields["phone"] = forms.CharField(
+                label=_("Phone number"),
+                max_length=32,
+                widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
+            )
+        else:
+            self.fields["email"] = forms.CharField(
+                label=_("Email"),
+                max_length=254,
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.channel == Channel.SMS:
+            if "phone" in cleaned and "country" in cleaned:
+                try:
+                    cleaned["destination"] = phones.parse_mobile_number(
+                        cleaned["phone"], cleaned["country"]
+                    )
+                except ValidationError as error:
+                    self.add_error("phone", error)
+        elif "email" in cleaned:
+            email = cleaned["email"].strip().lower()
+            try:
+                validate_email(email)
+            except ValidationError:
+                self.add_error("email", _("Enter a valid email address, like name@example.com."))
+            else:
+                cleaned["destination"] = email
+        return cleaned
+
+
+class SendCodeForm(DestinationForm):
+    captcha = CaptchaField(
+        label=_("CAPTCHA"),
+        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+    )
+
+
+class CreateAccountForm(DestinationForm):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}
+        ),
+        error_messages={
+            "required": _("Enter the 6-digit code we sent you."),
+            "min_length": _("The code has 6 digits."),
+            "max_length": _("The code has 6 digits."),
+        },
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Confirm password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type your password again.")},
+    )
+    terms = forms.BooleanField(
+        label=mark_safe(  # noqa: S308 - constant text with our own links
+            _(
+                'I agree to the <a href="/legal/terms/" target="_blank">Terms of Service</a> '
+                'and the <a href="/legal/privacy/" target="_blank">Privacy Policy</a>'
+            )
+        ),
+        error_messages={
+            "required": _("To create an account, agree to the Terms of Service and Privacy Policy.")
+        },
+    )
+
+    def __init__(self, *args, account_id: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account_id = account_id
+        self.fields["password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("The code has 6 digits."))
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The passwords don't match."))
+        elif password1 and "destination" in cleaned:
+            destination = cleaned["destination"]
+            candidate = User(
+                account_id=self.account_id,
+                phone=destination if self.channel == Channel.SMS else None,
+                email=destination if self.channel == Channel.EMAIL else None,
+            )
+            try:
+                password_validation.validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,70 @@
+"""Phone numbers as people type them: a country/region plus a national number, or +E.164."""
+
+from functools import lru_cache
+
+import phonenumbers
+from babel import Locale
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+@lru_cache(maxsize=8)
+def _country_choices(language: str, countries: tuple[str, ...]) -> list[tuple[str, str]]:
+    try:
+        names = Locale.parse(language.replace("-", "_")).territories
+    except (ValueError, LookupError):
+        names = Locale("en").territories
+    choices = [
+        (code, f"{names.get(code, code)} (+{phonenumbers.country_code_for_region(code)})")
+        for code in countries
+    ]
+    return sorted(choices, key=lambda choice: choice[1])
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The allowed countries and regions, each with its dial code: "India (+91)"."""
+    return _country_choices(get_language() or "en", tuple(settings.PHONE_COUNTRIES))
+
+
+def parse_mobile_number(raw: str, country: str) -> str:
+    """Return the number in E.164, or raise ValidationError with a message for a person.
+
+    Accepts the national number for `country`, or a full number starting with +.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("Enter your phone number."), code="required")
+    try:
+        number = phonenumbers.parse(text, country or None)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Enter a valid phone number."), code="invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("This isn't a valid phone number for the country/region you chose."), code="invalid"
+        )
+    region = phonenumbers.region_code_for_number(number)
+    if region not in settings.PHONE_COUNTRIES:
+        raise ValidationError(
+            _("Phone numbers from this country/region aren't supported yet. Use your email instead."),
+            code="unsupported_country",
+        )
+    if phonenumbers.number_type(number) not in SMS_CAPABLE:
+        raise ValidationError(
+            _("This number can't receive text messages (it looks like a landline). "
+              "Enter a mobile number."),
+            code="not_mobile",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(e164: str) -> str:
+    """+919876543210 -> +91 98765 43210"""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,1 @@
+"""Cloud sync: categories, per-account switches, storage use and quota."""

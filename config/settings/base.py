@@ -1,0 +1,326 @@
+"""Settings of the portal, read from the environment.
+
+Defaults are safe for development: with no `DATABASE_URL` and no `REDIS_URL` the portal runs on
+SQLite, a per-process cache and a Celery broker on the filesystem, so `make run` needs nothing
+but Python. Production sets `DEBUG=0`, `SECRET_KEY`, `DATABASE_URL`, `REDIS_URL` and the SMS and
+mail settings; the portal refuses to start with development-only parts switched on.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "captcha",
+    "phonenumber_field",
+    "rest_framework",
+    "drf_spectacular",
+    "verification",
+    "accounts",
+    "devices",
+    "cloud",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Data stores -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "portal.sqlite3",
+            # Web and worker are separate processes: wait for the write lock instead of failing.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery --------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    # Longer than the longest retry countdown, so a delayed retry is never redelivered early.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-codes": {
+        "task": "verification.tasks.purge_expired_codes",
+        "schedule": 15 * 60,
+    },
+    "requeue-stuck-messages": {
+        "task": "verification.tasks.requeue_stuck_messages",
+        "schedule": 10 * 60,
+    },
+}
+
+# --- Accounts and passwords ----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.AccountIdBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# "classes": at least 8 characters with upper case, lower case, digit and symbol.
+# "nist": at least 15 characters, no composition rule (NIST SP 800-63B).
+PASSWORD_POLICY = env_choice("PASSWORD_POLICY", "classes", {"classes", "nist"})
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 15 if PASSWORD_POLICY == "nist" else 8, minimum=8)
+PASSWORD_MAX_LENGTH = 128
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {
+        "NAME": "accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
+    },
+    *(
+        [{"NAME": "accounts.passwords.CharacterClassValidator"}]
+        if PASSWORD_POLICY == "classes"
+        else []
+    ),
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.PersonalDataValidator"},
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "account_home"
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"phone", "email"}
+# Sign-up is the portal's own flow (accounts.views.SignupView); these fields satisfy allauth's
+# cross-checks of login methods against sign-up fields.
+ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+# --- Phone numbers and codes ---------------------------------------------------------------------
+PHONENUMBER_DB_FORMAT = "E164"
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "IN").upper()
+PHONENUMBER_DEFAULT_REGION = PHONE_DEFAULT_REGION
+# Countries and regions whose numbers may sign up (SMS is sent only there).
+PHONE_COUNTRIES = [
+    code.upper()
+    for code in env_list(
+        "PHONE_COUNTRIES",
+        "IN,US,CA,GB,CN,HK,SG,MY,ID,TH,VN,PH,JP,KR,AU,NZ,DE,FR,ES,IT,NL,PL,PT,BR,MX,AE,SA,TR,ZA,NG"
+        .split(","),
+    )
+]
+if PHONE_DEFAULT_REGION not in PHONE_COUNTRIES:
+    raise ImproperlyConfigured("PHONE_DEFAULT_REGION must be one of PHONE_COUNTRIES.")
+
+VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 10 * 60, minimum=60)
+VERIFICATION_CODE_MAX_ATTEMPTS = 5
+VERIFICATION_RESEND_COOLDOWN = env_int("VERIFICATION_RESEND_COOLDOWN", 60, minimum=1)
+# Sends of a code, per client IP and per destination, in a rolling hour.
+VERIFICATION_SENDS_PER_IP_PER_HOUR = env_int("VERIFICATION_SENDS_PER_IP_PER_HOUR", 20, minimum=1)
+VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR = env_int(
+    "VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR", 10, minimum=1
+)
+
+TERMS_VERSION = env_str("TERMS_VERSION", "2026-11-01")
+PRIVACY_VERSION = env_str("PRIVACY_VERSION", "2026-11-01")
+
+# --- Delivery ------------------------------------------------------------------------------------
+_SMS_BACKENDS = {
+    "twilio": "verification.backends.sms.TwilioSmsBackend",
+    "console": "verification.backends.sms.ConsoleSmsBackend",
+    "outbox": "verification.backends.sms.OutboxSmsBackend",
+}
+SMS_BACKEND = _SMS_BACKENDS[env_choice("SMS_BACKEND", "outbox" if DEBUG else "twilio", set(_SMS_BACKENDS))]
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10, minimum=1)
+# The HTTP client the twilio library sends through; tests put a recording transport here.
+TWILIO_HTTP_CLIENT = env_str("TWILIO_HTTP_CLIENT", "twilio.http.http_client.TwilioHttpClient")
+# Public base URL of the portal, for Twilio status callbacks and links in messages.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+_MAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "outbox": "verification.backends.email.OutboxEmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+EMAIL_DELIVERY = env_choice("EMAIL_DELIVERY", "outbox" if DEBUG else "smtp", set(_MAIL_BACKENDS))
+MAILERS = {
+    "default": {
+        "BACKEND": _MAIL_BACKENDS[EMAIL_DELIVERY],
+        "OPTIONS": (
+            {
+                "host": env_str("SMTP_HOST", "127.0.0.1"),
+                "port": env_int("SMTP_PORT", 25, minimum=1),
+                "username": env_str("SMTP_USER") or None,
+                "password": env_str("SMTP_PASSWORD") or None,
+                "use_tls": env_bool("SMTP_STARTTLS", False),
+                "use_ssl": env_bool("SMTP_SSL", False),
+                "timeout": env_int("SMTP_TIMEOUT", 10, minimum=1),
+            }
+            if EMAIL_DELIVERY == "smtp"
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Account Portal <no-reply@portal.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MESSAGE_DELIVERY_MAX_RETRIES = env_int("MESSAGE_DELIVERY_MAX_RETRIES", 6, minimum=0)
+MESSAGE_RETRY_BASE_DELAY = float(env_int("MESSAGE_RETRY_BASE_DELAY", 5, minimum=0))
+
+# --- CAPTCHA -------------------------------------------------------------------------------------
+CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_FONT_SIZE = 34
+
+# Parts that exist only to develop with: they expose codes or skip checks.
+if not DEBUG:
+    if CAPTCHA_TEST_MODE:
+        raise ImproperlyConfigured("CAPTCHA_TEST_MODE is for development only; it needs DEBUG=1.")
+    if SMS_BACKEND != _SMS_BACKENDS["twilio"]:
+        raise ImproperlyConfigured("SMS_BACKEND=outbox or console needs DEBUG=1; use twilio.")
+    if EMAIL_DELIVERY != "smtp":
+        raise ImproperlyConfigured("EMAIL_DELIVERY=outbox or console needs DEBUG=1; use smtp.")
+
+# --- API -----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Account Portal API", "VERSION": "1.0.0"}
+
+# --- Internationalisation, static files, logging -------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # The twilio client logs request bodies (which carry the code) at DEBUG and INFO.
+        "twilio": {"level": "WARNING"},
+    },
+}

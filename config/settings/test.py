@@ -1,0 +1,52 @@
+"""Settings for the test suite.
+
+PostgreSQL and Redis are used when `DATABASE_URL` / `REDIS_URL` are set or answer on localhost;
+otherwise the suite runs on SQLite and in-process doubles, and the tests that need the real
+services are skipped with the reason printed (or fail, with `REQUIRE_SERVICES=1`).
+"""
+
+import os
+import socket
+import tempfile
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("CAPTCHA_TEST_MODE", "1")
+os.environ.setdefault("SMS_BACKEND", "outbox")
+os.environ.setdefault("EMAIL_DELIVERY", "outbox")
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="portal-test-"))
+if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/portal"
+if "REDIS_URL" not in os.environ and _answers("127.0.0.1", 6379):
+    os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import REDIS_URL  # noqa: E402
+
+# Tests get their own Redis database for the broker and the cache, so a running dev portal's
+# queue is never consumed by the suite.
+if REDIS_URL:
+    _test_redis = REDIS_URL.rsplit("/", 1)[0] + "/15"
+    CELERY_BROKER_URL = _test_redis
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _test_redis,
+            "KEY_PREFIX": "portal-test",
+        }
+    }
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+USES_POSTGRES = bool(os.environ.get("DATABASE_URL"))
+USES_REDIS = bool(REDIS_URL)
+

@@ -1,0 +1,1 @@
+"""Devices, their tokens, locations and commands; Find Device pages and the device API."""

@@ -1,0 +1,105 @@
+"""Shared fixtures: service detection, a real Celery worker, the Twilio transport double."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def services_available() -> bool:
+    return bool(settings.USES_POSTGRES and settings.USES_REDIS)
+
+
+def browser_available() -> bool:
+    return shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
+
+
+def pytest_sessionstart(session):
+    problems = []
+    if REQUIRE_SERVICES and not services_available():
+        problems.append("REQUIRE_SERVICES=1 but PostgreSQL and Redis are not both in use "
+                        f"(postgres={settings.USES_POSTGRES}, redis={settings.USES_REDIS})")
+    if REQUIRE_BROWSER and not browser_available():
+        problems.append(f"REQUIRE_BROWSER=1 but Chromium is not at {CHROMIUM}")
+    if problems:
+        pytest.exit("; ".join(problems), returncode=3)
+
+
+def pytest_report_header(config):
+    return (
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"cache and broker: {'redis' if settings.USES_REDIS else 'in-process'}, "
+        f"chromium: {'yes' if browser_available() else 'no'}"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "services" in item.keywords and not services_available():
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL and Redis (set DATABASE_URL "
+                                                    "and REDIS_URL, or run them on localhost)"))
+        if "browser" in item.keywords and not browser_available():
+            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _test_delivery_settings(settings):
+    settings.MESSAGE_RETRY_BASE_DELAY = 0.05
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.TWILIO_HTTP_CLIENT = "tests.doubles.RecordingTwilioHttpClient"
+
+
+@pytest.fixture
+def twilio():
+    """The Twilio transport double: what the `twilio` library sent, and what it answers."""
+    from tests.doubles import RecordingTwilioHttpClient
+
+    RecordingTwilioHttpClient.reset()
+    yield RecordingTwilioHttpClient
+    RecordingTwilioHttpClient.reset()
+
+
+@pytest.fixture(scope="session")
+def _worker_session(django_db_setup, django_db_blocker):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        app.control.purge() if settings.USES_REDIS else None
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                      loglevel="WARNING") as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(_worker_session, transactional_db, _eager_tasks):
+    """A real Celery worker (a thread of this process) consuming the real broker."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    return _worker_session
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Without a worker, tasks run inline when enqueued; `celery_worker` switches that off."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -1,0 +1,74 @@
+"""Doubles at the edge of the process only.
+
+RecordingTwilioHttpClient is the `twilio` library's own HTTP client with its requests session
+sent through a transport that records each prepared HTTP request (exact URL, headers, body) and
+answers from a script instead of the network.
+"""
+
+import json
+import threading
+from urllib.parse import parse_qs
+
+import requests
+from requests.adapters import BaseAdapter
+from twilio.http.http_client import TwilioHttpClient
+
+_lock = threading.Lock()
+
+
+class _ScriptedTransport(BaseAdapter):
+    def send(self, request, **kwargs):
+        with _lock:
+            RecordingTwilioHttpClient.requests.append(request)
+            RecordingTwilioHttpClient.timeouts.append(kwargs.get("timeout"))
+            answer = (RecordingTwilioHttpClient.script.pop(0)
+                      if RecordingTwilioHttpClient.script else None)
+        if isinstance(answer, Exception):
+            raise answer
+        status, body = answer or (201, _message_json(request))
+        response = requests.Response()
+        response.status_code = status
+        response._content = json.dumps(body).encode()
+        response.headers["Content-Type"] = "application/json"
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self):
+        pass
+
+
+def _message_json(request) -> dict:
+    sent = len(RecordingTwilioHttpClient.requests)
+    return {"sid": f"SM{sent:032d}", "status": "queued"}
+
+
+def twilio_error(status: int, code: int, message: str = "error") -> tuple[int, dict]:
+    return status, {"code": code, "message": message, "more_info": "", "status": status}
+
+
+class RecordingTwilioHttpClient(TwilioHttpClient):
+    requests: list = []
+    timeouts: list = []
+    script: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session.mount("https://", _ScriptedTransport())
+
+    @classmethod
+    def reset(cls) -> None:
+        with _lock:
+            cls.requests.clear()
+            cls.timeouts.clear()
+            cls.script.clear()
+
+    @classmethod
+    def answer_with(cls, *answers) -> None:
+        cls.script.extend(answers)
+
+    @classmethod
+    def form(cls, index: int = -1) -> dict[str, str]:
+        body = cls.requests[index].body
+        body = body.decode() if isinstance(body, bytes) else body
+        return {key: values[0] for key, values in parse_qs(body).items()}

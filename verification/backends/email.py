@@ -1,0 +1,48 @@
+"""Email: Django's mailers do the sending; this module adds the dev outbox and error triage."""
+
+import smtplib
+import socket
+
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+
+from verification.backends import PermanentDeliveryError, TransientDeliveryError
+from verification.models import Channel, DevOutboxMessage
+
+
+def send_email(*, to: str, subject: str, body: str, html: str, from_email: str) -> str:
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=[to])
+    if html:
+        message.attach_alternative(html, "text/html")
+    try:
+        message.send(using="default")
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = {code for code, _ in exc.recipients.values()}
+        if all(code >= 500 for code in codes):
+            raise PermanentDeliveryError(f"recipient refused: {sorted(codes)}", code=str(min(codes))) from exc
+        raise TransientDeliveryError(f"recipient deferred: {sorted(codes)}", code=str(min(codes))) from exc
+    except smtplib.SMTPResponseException as exc:
+        error = PermanentDeliveryError if exc.smtp_code >= 500 else TransientDeliveryError
+        raise error(f"SMTP {exc.smtp_code}", code=str(exc.smtp_code)) from exc
+    except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+        raise TransientDeliveryError(f"SMTP connection: {type(exc).__name__}") from exc
+    return message.extra_headers.get("Message-ID", "") or "smtp"
+
+
+class OutboxEmailBackend(BaseEmailBackend):
+    """A mail backend that keeps each message for /dev/outbox/ (development only)."""
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            html = ""
+            for alternative in getattr(message, "alternatives", []):
+                if alternative.mimetype == "text/html":
+                    html = str(alternative.content)
+            DevOutboxMessage.objects.create(
+                channel=Channel.EMAIL,
+                to=", ".join(message.to),
+                subject=message.subject,
+                body=message.body,
+                html=html,
+            )
+        return len(email_messages)

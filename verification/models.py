@@ -1,0 +1,99 @@
+"""Verification codes, outbound messages and the dev outbox."""
+
+import json
+
+from django.db import models
+from django.utils import timezone
+
+from verification import crypto
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class VerificationCode(models.Model):
+    """One code sent to one destination for one purpose. Only a keyed hash of the code is kept.
+
+    A resend replaces the code but keeps the record, so the failure count survives it.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", "Sign-up"
+
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    destination = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    send_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} code #{self.pk}"
+
+
+class OutboundMessage(models.Model):
+    """An SMS or email on its way out, with its outcome.
+
+    The content is kept encrypted only until the message has left (it may carry a code);
+    `preview` is the same text with every secret masked, for staff and logs.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=64)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255, blank=True)
+    preview = models.TextField(blank=True)
+    encrypted_content = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} #{self.pk}"
+
+    def set_content(self, *, body: str, html: str = "") -> None:
+        self.encrypted_content = crypto.encrypt(json.dumps({"body": body, "html": html}))
+
+    def content(self) -> dict[str, str]:
+        return json.loads(crypto.decrypt(self.encrypted_content))
+
+
+class DevOutboxMessage(models.Model):
+    """What the outbox backends 'sent', readable at /dev/outbox/ in development only."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}"
