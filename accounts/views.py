@@ -123,6 +123,7 @@ class SignupView(View):
             create_form=self.create_form(request, channel=channel, initial=request.POST),
             pending=pending,
             status=400,
+            dest_form=form,
         )
 
     def post_create(self, request: HttpRequest, channel: str) -> HttpResponse:
@@ -161,9 +162,11 @@ class SignupView(View):
             create_form=form,
             pending=pending,
             status=400,
+            dest_form=form,
         )
 
-    def page(self, request, *, channel, send_form, create_form, pending, notice="", status=200):
+    def page(self, request, *, channel, send_form, create_form, pending, notice="", status=200,
+             dest_form=None):
         return render(
             request,
             self.template_name,
@@ -172,6 +175,8 @@ class SignupView(View):
                 "is_email": channel == Channel.EMAIL,
                 "send_form": send_form,
                 "create_form": create_form,
+                # The form whose country/phone/email errors are shown.
+                "dest_form": dest_form or send_form,
                 "code_sent": bool(pending.get("code_id")) and pending.get("channel") == channel,
                 "notice": notice,
             },

@@ -61,6 +61,9 @@ def _test_delivery_settings(settings):
     settings.TWILIO_AUTH_TOKEN = "test-auth-token"
     settings.TWILIO_FROM_NUMBER = "+15005550006"
     settings.TWILIO_HTTP_CLIENT = "tests.doubles.RecordingTwilioHttpClient"
+    # Django's test runner swaps every mailer for locmem; the portal's dev outbox is the
+    # mailer under test (tests/verification/test_smtp.py switches to real SMTP).
+    settings.MAILERS = {"default": {"BACKEND": "verification.backends.email.OutboxEmailBackend"}}
 
 
 @pytest.fixture

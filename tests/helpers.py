@@ -1,0 +1,53 @@
+"""Helpers that drive the portal through its front door (the test client)."""
+
+import re
+
+from verification.models import DevOutboxMessage
+
+GOOD_PASSWORD = "Blue!Kite42x"
+
+
+def last_message_to(to: str) -> DevOutboxMessage:
+    message = DevOutboxMessage.objects.filter(to=to).order_by("-created_at", "-pk").first()
+    assert message is not None, f"nothing was sent to {to}"
+    return message
+
+
+def code_sent_to(to: str) -> str:
+    match = re.search(r"\b(\d{6})\b", last_message_to(to).body)
+    assert match, "the last message has no code"
+    return match.group(1)
+
+
+def send_code(client, *, phone=None, country="IN", email=None, captcha="PASSED"):
+    data = {"action": "send", "captcha_0": "test", "captcha_1": captcha}
+    if email is not None:
+        data |= {"method": "email", "email": email}
+    else:
+        data |= {"method": "phone", "country": country, "phone": phone}
+    return client.post("/accounts/signup/", data)
+
+
+def create_account(client, *, code, phone=None, country="IN", email=None,
+                   password=GOOD_PASSWORD, password2=None, terms=True):
+    data = {"action": "create", "code": code, "password1": password,
+            "password2": password if password2 is None else password2}
+    if terms:
+        data["terms"] = "on"
+    if email is not None:
+        data |= {"method": "email", "email": email}
+    else:
+        data |= {"method": "phone", "country": country, "phone": phone}
+    return client.post("/accounts/signup/", data)
+
+
+def sign_up(client, *, phone=None, email=None, country="IN", password=GOOD_PASSWORD):
+    response = send_code(client, phone=phone, email=email, country=country)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    destination = client.session["portal_signup"]["destination"]
+    return create_account(client, code=code_sent_to(destination), phone=phone, email=email,
+                          country=country, password=password)
+
+
+def sign_in(client, login, password=GOOD_PASSWORD, country="IN"):
+    return client.post("/accounts/login/", {"login": login, "password": password, "country": country})
