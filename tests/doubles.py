@@ -39,8 +39,11 @@ class _ScriptedTransport(BaseAdapter):
 
 
 def _message_json(request) -> dict:
+    """Like Twilio's answer, which echoes the message body."""
     sent = len(RecordingTwilioHttpClient.requests)
-    return {"sid": f"SM{sent:032d}", "status": "queued"}
+    body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+    echoed = parse_qs(body).get("Body", [""])[0]
+    return {"sid": f"SM{sent:032d}", "status": "queued", "body": echoed}
 
 
 def twilio_error(status: int, code: int, message: str = "error") -> tuple[int, dict]:

@@ -1,0 +1,81 @@
+"""Delivery through Celery: enqueued on commit, delivered by a real worker, sent once."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from verification.actions import deliver_message, queue_message
+from verification.models import DevOutboxMessage, OutboundMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(predicate, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_real_worker_delivers_a_queued_message(celery_worker):
+    message = queue_message(channel="sms", to="+919876543210",
+                            template="accounts/messages/signup_code", secrets_={"code": "482913"})
+    assert wait_for(lambda: OutboundMessage.objects.get(pk=message.pk).status == "sent")
+    assert "482913" in DevOutboxMessage.objects.get(to="+919876543210").body
+
+
+def test_nothing_is_enqueued_before_the_transaction_commits():
+    with transaction.atomic():
+        queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
+        assert not DevOutboxMessage.objects.exists()
+    assert DevOutboxMessage.objects.count() == 1
+
+
+def test_a_rolled_back_transaction_sends_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
+        raise RuntimeError("the surrounding action failed")
+    assert not OutboundMessage.objects.exists() and not DevOutboxMessage.objects.exists()
+
+
+@pytest.mark.services
+def test_two_workers_racing_on_one_message_send_it_once(settings, twilio):
+    assert connection.vendor == "postgresql"
+    settings.SMS_BACKEND = "verification.backends.sms.TwilioSmsBackend"
+    # A queued message whose task was delivered twice, to two workers at once.
+    message = OutboundMessage(channel="sms", kind="account_exists", to="+919876543210")
+    message.set_content(body="You already have an account.")
+    message.save()
+
+    barrier = threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        try:
+            deliver_message(message_id=message.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(twilio.requests) == 1
+    assert OutboundMessage.objects.get(pk=message.pk).status == "sent"
+
+
+@pytest.mark.services
+def test_the_suite_runs_on_postgresql_and_redis(settings):
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    assert connection.vendor == "postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    cache.set("probe", "ok")
+    assert cache.get("probe") == "ok"
+    assert type(cache).__module__ == "django.core.cache.backends.redis"

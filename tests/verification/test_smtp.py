@@ -1,0 +1,91 @@
+"""Email goes through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd)."""
+
+import email
+import socket
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+from verification.actions import queue_message
+from verification.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.refuse_with: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.refuse_with:
+            return self.refuse_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session, envelope):  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
+    yield mailbox
+    controller.stop()
+
+
+def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
+    message = queue_message(channel="email", to="asha@example.com",
+                            template="accounts/messages/signup_code", secrets_={"code": "482913"})
+
+    assert len(smtp_server.messages) == 1
+    received = smtp_server.messages[0]
+    assert received["To"] == "asha@example.com"
+    assert received["Subject"] == "Your Account Portal verification code"
+    assert settings.DEFAULT_FROM_EMAIL.split("<")[1].rstrip(">") in received["From"]
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode()
+             for part in received.walk() if not part.is_multipart()}
+    assert "482913 is your Account Portal verification code" in parts["text/plain"]
+    assert "482913" in parts["text/html"] and "<p" in parts["text/html"]
+    message.refresh_from_db()
+    assert message.status == "sent" and "482913" not in message.preview
+
+
+def test_a_refused_recipient_is_a_permanent_failure(smtp_server):
+    smtp_server.refuse_with = "550 No such user"
+    message = queue_message(channel="email", to="nobody@example.com",
+                            template="accounts/messages/account_exists")
+    message.refresh_from_db()
+    assert message.status == "failed" and message.error_code == "550" and message.attempts == 1
+
+
+def test_an_unreachable_server_is_retried_then_recorded(settings):
+    settings.MESSAGE_DELIVERY_MAX_RETRIES = 2
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
+    message = queue_message(channel="email", to="asha@example.com",
+                            template="accounts/messages/account_exists")
+    message.refresh_from_db()
+    assert message.status == "failed" and message.attempts == 3
+    assert "SMTP connection" in message.error_message
