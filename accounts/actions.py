@@ -77,7 +77,9 @@ def create_account(
                 password=password,
             )
             if channel == Channel.EMAIL:
-                EmailAddress.objects.create(user=user, email=destination, verified=True, primary=True)
+                EmailAddress.objects.create(
+                    user=user, email=destination, verified=True, primary=True
+                )
             Consent.objects.create(
                 user=user,
                 terms_version=settings.TERMS_VERSION,

@@ -56,8 +56,11 @@ class AccountAdapter(DefaultAccountAdapter):
         context = {"email": email, "current_site": get_current_site(request), **context}
         message = self.render_mail(template_prefix, email, context)
         html = next(
-            (str(content) for content, mimetype in getattr(message, "alternatives", [])
-             if mimetype == "text/html"),
+            (
+                str(content)
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
             "",
         )
         queue_rendered_email(

@@ -1,5 +1,6 @@
 """Sign-in and sign-up forms."""
 
+import contextlib
 import re
 
 from allauth.account.forms import LoginForm
@@ -62,12 +63,10 @@ class SignInForm(LoginForm):
             compact = re.sub(r"[\s().-]", "", login)
             if ACCOUNT_ID.match(compact):
                 credentials["account_id"] = compact
-            try:
+            with contextlib.suppress(ValidationError):
                 credentials["phone"] = phones.parse_mobile_number(
                     compact, self.cleaned_data.get("country") or settings.PHONE_DEFAULT_REGION
                 )
-            except ValidationError:
-                pass
             if not credentials:
                 # Nothing can match, but the attempt still counts and costs the same.
                 credentials["account_id"] = compact

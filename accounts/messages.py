@@ -21,7 +21,10 @@ def send_account_exists_notice(*, channel: str, destination: str) -> None:
 def send_sms_code(*, phone: str, code: str) -> None:
     """A code allauth asked us to text (phone verification and changes)."""
     queue_message(
-        channel=Channel.SMS, to=phone, template="accounts/messages/phone_code", secrets_={"code": code}
+        channel=Channel.SMS,
+        to=phone,
+        template="accounts/messages/phone_code",
+        secrets_={"code": code},
     )
 
 

@@ -31,8 +31,9 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, *, email, password, **extra) -> "User":
-        return self.create_user(email=email, password=password, is_staff=True, is_superuser=True,
-                                **extra)
+        return self.create_user(
+            email=email, password=password, is_staff=True, is_superuser=True, **extra
+        )
 
     def unused_account_id(self) -> str:
         while True:
@@ -52,7 +53,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     account_id = models.CharField("account ID", max_length=10, unique=True, editable=False)
     phone = PhoneNumberField("phone number", null=True, blank=True, unique=True)
-    email = models.EmailField("email address", null=True, blank=True)
+    # NULL, not "", for "no email": the unique constraint below must ignore phone-only accounts.
+    email = models.EmailField("email address", null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     is_staff = models.BooleanField("staff", default=False)
     is_active = models.BooleanField("active", default=True)

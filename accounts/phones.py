@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-SMS_CAPABLE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+SMS_CAPABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
 
 
 @lru_cache(maxsize=8)
@@ -49,13 +52,18 @@ def parse_mobile_number(raw: str, country: str) -> str:
     region = phonenumbers.region_code_for_number(number)
     if region not in settings.PHONE_COUNTRIES:
         raise ValidationError(
-            _("Phone numbers from this country/region aren't supported yet. Use your email instead."),
+            _(
+                "Phone numbers from this country/region aren't supported yet. "
+                "Use your email instead."
+            ),
             code="unsupported_country",
         )
     if phonenumbers.number_type(number) not in SMS_CAPABLE:
         raise ValidationError(
-            _("This number can't receive text messages (it looks like a landline). "
-              "Enter a mobile number."),
+            _(
+                "This number can't receive text messages (it looks like a landline). "
+                "Enter a mobile number."
+            ),
             code="not_mobile",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,7 +1,7 @@
 """Pages of the accounts app: home, sign-up, the account page and the legal texts."""
 
-from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.signup import complete_signup
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -76,8 +76,9 @@ class SignupView(View):
         if not pending.get("account_id"):
             pending["account_id"] = User.objects.unused_account_id()
             request.session[SESSION_KEY] = pending
-        return CreateAccountForm(data, channel=channel, initial=initial,
-                                 account_id=pending["account_id"])
+        return CreateAccountForm(
+            data, channel=channel, initial=initial, account_id=pending["account_id"]
+        )
 
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = SendCodeForm(request.POST, channel=channel)
@@ -85,7 +86,9 @@ class SignupView(View):
         notice = ""
         if form.is_valid():
             destination = form.cleaned_data["destination"]
-            previous_id = pending.get("code_id") if pending.get("destination") == destination else None
+            previous_id = (
+                pending.get("code_id") if pending.get("destination") == destination else None
+            )
             try:
                 record = send_signup_code(
                     channel=channel,
@@ -94,20 +97,27 @@ class SignupView(View):
                     previous_id=previous_id,
                 )
             except ResendTooSoon as wait:
-                form.add_error(None, _("You can ask for a new code in %(seconds)d seconds.")
-                               % {"seconds": wait.seconds_left})
+                form.add_error(
+                    None,
+                    _("You can ask for a new code in %(seconds)d seconds.")
+                    % {"seconds": wait.seconds_left},
+                )
             except SendLimitReached:
                 form.add_error(None, _("Too many codes were requested. Try again in an hour."))
             else:
-                initial = {key: value for key, value in form.cleaned_data.items()
-                           if key in ("country", "phone", "email")}
-                pending.update(channel=channel, destination=destination, code_id=record.pk,
-                               initial=initial)
+                initial = {
+                    key: value
+                    for key, value in form.cleaned_data.items()
+                    if key in ("country", "phone", "email")
+                }
+                pending.update(
+                    channel=channel, destination=destination, code_id=record.pk, initial=initial
+                )
                 request.session[SESSION_KEY] = pending
                 shown = phones.display(destination) if channel == Channel.SMS else destination
-                notice = _("We sent a 6-digit code to %(destination)s. It expires in 10 minutes.") % {
-                    "destination": shown
-                }
+                notice = _(
+                    "We sent a 6-digit code to %(destination)s. It expires in 10 minutes."
+                ) % {"destination": shown}
                 return self.page(
                     request,
                     channel=channel,
@@ -132,9 +142,12 @@ class SignupView(View):
         if form.is_valid():
             destination = form.cleaned_data["destination"]
             if pending.get("destination") != destination:
-                form.add_error("code", CODE_ERRORS["missing"] if not pending.get("code_id") else
-                               _("The code was sent to a different number or address. "
-                                 "Send a new code."))
+                form.add_error(
+                    "code",
+                    CODE_ERRORS["missing"]
+                    if not pending.get("code_id")
+                    else _("The code was sent to a different number or address. Send a new code."),
+                )
             else:
                 try:
                     user = create_account(
@@ -165,8 +178,18 @@ class SignupView(View):
             dest_form=form,
         )
 
-    def page(self, request, *, channel, send_form, create_form, pending, notice="", status=200,
-             dest_form=None):
+    def page(
+        self,
+        request,
+        *,
+        channel,
+        send_form,
+        create_form,
+        pending,
+        notice="",
+        status=200,
+        dest_form=None,
+    ):
         return render(
             request,
             self.template_name,

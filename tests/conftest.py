@@ -23,8 +23,10 @@ def browser_available() -> bool:
 def pytest_sessionstart(session):
     problems = []
     if REQUIRE_SERVICES and not services_available():
-        problems.append("REQUIRE_SERVICES=1 but PostgreSQL and Redis are not both in use "
-                        f"(postgres={settings.USES_POSTGRES}, redis={settings.USES_REDIS})")
+        problems.append(
+            "REQUIRE_SERVICES=1 but PostgreSQL and Redis are not both in use "
+            f"(postgres={settings.USES_POSTGRES}, redis={settings.USES_REDIS})"
+        )
     if REQUIRE_BROWSER and not browser_available():
         problems.append(f"REQUIRE_BROWSER=1 but Chromium is not at {CHROMIUM}")
     if problems:
@@ -42,8 +44,12 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords and not services_available():
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL and Redis (set DATABASE_URL "
-                                                    "and REDIS_URL, or run them on localhost)"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL and Redis (set DATABASE_URL "
+                    "and REDIS_URL, or run them on localhost)"
+                )
+            )
         if "browser" in item.keywords and not browser_available():
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
 
@@ -84,8 +90,9 @@ def _worker_session(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         app.control.purge() if settings.USES_REDIS else None
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      loglevel="WARNING") as worker:
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+    ) as worker:
         yield worker
 
 

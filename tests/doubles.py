@@ -21,8 +21,11 @@ class _ScriptedTransport(BaseAdapter):
         with _lock:
             RecordingTwilioHttpClient.requests.append(request)
             RecordingTwilioHttpClient.timeouts.append(kwargs.get("timeout"))
-            answer = (RecordingTwilioHttpClient.script.pop(0)
-                      if RecordingTwilioHttpClient.script else None)
+            answer = (
+                RecordingTwilioHttpClient.script.pop(0)
+                if RecordingTwilioHttpClient.script
+                else None
+            )
         if isinstance(answer, Exception):
             raise answer
         status, body = answer or (201, _message_json(request))

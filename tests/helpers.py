@@ -28,10 +28,23 @@ def send_code(client, *, phone=None, country="IN", email=None, captcha="PASSED")
     return client.post("/accounts/signup/", data)
 
 
-def create_account(client, *, code, phone=None, country="IN", email=None,
-                   password=GOOD_PASSWORD, password2=None, terms=True):
-    data = {"action": "create", "code": code, "password1": password,
-            "password2": password if password2 is None else password2}
+def create_account(
+    client,
+    *,
+    code,
+    phone=None,
+    country="IN",
+    email=None,
+    password=GOOD_PASSWORD,
+    password2=None,
+    terms=True,
+):
+    data = {
+        "action": "create",
+        "code": code,
+        "password1": password,
+        "password2": password if password2 is None else password2,
+    }
     if terms:
         data["terms"] = "on"
     if email is not None:
@@ -45,9 +58,17 @@ def sign_up(client, *, phone=None, email=None, country="IN", password=GOOD_PASSW
     response = send_code(client, phone=phone, email=email, country=country)
     assert response.status_code == 200, response.content.decode()[:2000]
     destination = client.session["portal_signup"]["destination"]
-    return create_account(client, code=code_sent_to(destination), phone=phone, email=email,
-                          country=country, password=password)
+    return create_account(
+        client,
+        code=code_sent_to(destination),
+        phone=phone,
+        email=email,
+        country=country,
+        password=password,
+    )
 
 
 def sign_in(client, login, password=GOOD_PASSWORD, country="IN"):
-    return client.post("/accounts/login/", {"login": login, "password": password, "country": country})
+    return client.post(
+        "/accounts/login/", {"login": login, "password": password, "country": country}
+    )

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from verification import crypto
@@ -88,7 +88,9 @@ def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) 
     voids the code.
     """
     with transaction.atomic():
-        record, reason = _try_code(code_id=code_id, purpose=purpose, destination=destination, code=code)
+        record, reason = _try_code(
+            code_id=code_id, purpose=purpose, destination=destination, code=code
+        )
     if reason:
         raise CodeError(reason)
     return record
@@ -112,7 +114,9 @@ def _try_code(
         return record, "void"
     if timezone.now() >= record.expires_at:
         return record, "expired"
-    expected = crypto.hash_code(code_id=record.pk, purpose=purpose, destination=destination, code=code)
+    expected = crypto.hash_code(
+        code_id=record.pk, purpose=purpose, destination=destination, code=code
+    )
     if not secrets.compare_digest(expected, record.code_hash):
         record.failed_attempts += 1
         record.save(update_fields=["failed_attempts"])
@@ -142,7 +146,12 @@ def _render(template: str, part: str, context: dict, *, required: bool = True) -
 
 
 def queue_message(
-    *, channel: str, to: str, template: str, context: dict | None = None, secrets_: dict | None = None
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    context: dict | None = None,
+    secrets_: dict | None = None,
 ) -> OutboundMessage:
     """Render and queue one message; deliver it after the surrounding transaction commits.
 
@@ -171,7 +180,9 @@ def queue_message(
     return message
 
 
-def queue_rendered_email(*, to: str, kind: str, subject: str, body: str, html: str) -> OutboundMessage:
+def queue_rendered_email(
+    *, to: str, kind: str, subject: str, body: str, html: str
+) -> OutboundMessage:
     """Queue an email rendered elsewhere (allauth's mails). Its preview shows only the subject."""
     message = OutboundMessage(
         channel=Channel.EMAIL, kind=kind, to=to, subject=subject, preview=f"[{kind}] {subject}"

@@ -11,8 +11,18 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     list_filter = ["channel", "status", "kind"]
     search_fields = ["to", "provider_message_id"]
     fields = [
-        "channel", "kind", "to", "subject", "preview", "status", "attempts",
-        "provider_message_id", "error_code", "error_message", "created_at", "sent_at",
+        "channel",
+        "kind",
+        "to",
+        "subject",
+        "preview",
+        "status",
+        "attempts",
+        "provider_message_id",
+        "error_code",
+        "error_message",
+        "created_at",
+        "sent_at",
         "delivered_at",
     ]
     readonly_fields = fields

@@ -20,13 +20,16 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST.dict(), signature):
+    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(
+        url, request.POST.dict(), signature
+    ):
         return HttpResponse("invalid signature", status=403, content_type="text/plain")
     sid = request.POST.get("MessageSid", "")
     status = request.POST.get("MessageStatus", "")
     if not sid or not status:
-        return HttpResponse("MessageSid and MessageStatus are required", status=400,
-                            content_type="text/plain")
+        return HttpResponse(
+            "MessageSid and MessageStatus are required", status=400, content_type="text/plain"
+        )
     record_provider_status(
         provider_message_id=sid, status=status, error_code=request.POST.get("ErrorCode", "")
     )

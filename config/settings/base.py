@@ -22,7 +22,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -156,7 +156,9 @@ PASSWORD_HASHERS = [
 # "classes": at least 8 characters with upper case, lower case, digit and symbol.
 # "nist": at least 15 characters, no composition rule (NIST SP 800-63B).
 PASSWORD_POLICY = env_choice("PASSWORD_POLICY", "classes", {"classes", "nist"})
-PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 15 if PASSWORD_POLICY == "nist" else 8, minimum=8)
+PASSWORD_MIN_LENGTH = env_int(
+    "PASSWORD_MIN_LENGTH", 15 if PASSWORD_POLICY == "nist" else 8, minimum=8
+)
 PASSWORD_MAX_LENGTH = 128
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -209,14 +211,10 @@ PHONENUMBER_DB_FORMAT = "E164"
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "IN").upper()
 PHONENUMBER_DEFAULT_REGION = PHONE_DEFAULT_REGION
 # Countries and regions whose numbers may sign up (SMS is sent only there).
-PHONE_COUNTRIES = [
-    code.upper()
-    for code in env_list(
-        "PHONE_COUNTRIES",
-        "IN,US,CA,GB,CN,HK,SG,MY,ID,TH,VN,PH,JP,KR,AU,NZ,DE,FR,ES,IT,NL,PL,PT,BR,MX,AE,SA,TR,ZA,NG"
-        .split(","),
-    )
-]
+DEFAULT_PHONE_COUNTRIES = (
+    "IN US CA GB CN HK SG MY ID TH VN PH JP KR AU NZ DE FR ES IT NL PL PT BR MX AE SA TR ZA NG"
+).split()
+PHONE_COUNTRIES = [code.upper() for code in env_list("PHONE_COUNTRIES", DEFAULT_PHONE_COUNTRIES)]
 if PHONE_DEFAULT_REGION not in PHONE_COUNTRIES:
     raise ImproperlyConfigured("PHONE_DEFAULT_REGION must be one of PHONE_COUNTRIES.")
 
@@ -238,7 +236,9 @@ _SMS_BACKENDS = {
     "console": "verification.backends.sms.ConsoleSmsBackend",
     "outbox": "verification.backends.sms.OutboxSmsBackend",
 }
-SMS_BACKEND = _SMS_BACKENDS[env_choice("SMS_BACKEND", "outbox" if DEBUG else "twilio", set(_SMS_BACKENDS))]
+SMS_BACKEND = _SMS_BACKENDS[
+    env_choice("SMS_BACKEND", "outbox" if DEBUG else "twilio", set(_SMS_BACKENDS))
+]
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
@@ -289,7 +289,7 @@ CAPTCHA_FONT_SIZE = 34
 if not DEBUG:
     if CAPTCHA_TEST_MODE:
         raise ImproperlyConfigured("CAPTCHA_TEST_MODE is for development only; it needs DEBUG=1.")
-    if SMS_BACKEND != _SMS_BACKENDS["twilio"]:
+    if _SMS_BACKENDS["twilio"] != SMS_BACKEND:
         raise ImproperlyConfigured("SMS_BACKEND=outbox or console needs DEBUG=1; use twilio.")
     if EMAIL_DELIVERY != "smtp":
         raise ImproperlyConfigured("EMAIL_DELIVERY=outbox or console needs DEBUG=1; use smtp.")

@@ -49,4 +49,3 @@ else:
 
 USES_POSTGRES = bool(os.environ.get("DATABASE_URL"))
 USES_REDIS = bool(REDIS_URL)
-

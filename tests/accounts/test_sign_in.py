@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from tests.helpers import GOOD_PASSWORD, sign_in, sign_up
+from tests.helpers import sign_in, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,8 +28,12 @@ def signed_in_as(client) -> str | None:
 
 @pytest.mark.parametrize(
     ("login", "country"),
-    [("+919876543210", "IN"), ("+91 98765 43210", "US"), ("98765 43210", "IN"),
-     ("098765-43210", "IN")],
+    [
+        ("+919876543210", "IN"),
+        ("+91 98765 43210", "US"),
+        ("98765 43210", "IN"),
+        ("098765-43210", "IN"),
+    ],
 )
 def test_sign_in_with_the_phone_number(client, phone_user, login, country):
     response = sign_in(client, login, country=country)
@@ -67,8 +71,9 @@ def test_wrong_password_and_unknown_account_get_the_same_generic_answer(client, 
     unknown_email = sign_in(Client(), "nobody@example.com", password="Wrong!Pass9")
     unknown_id = sign_in(Client(), "1234567890", password="Wrong!Pass9")
     nonsense = sign_in(Client(), "not-an-identifier", password="Wrong!Pass9")
-    answers = {_error_of(r) for r in (wrong_password, unknown_phone, unknown_email, unknown_id,
-                                        nonsense)}
+    answers = {
+        _error_of(r) for r in (wrong_password, unknown_phone, unknown_email, unknown_id, nonsense)
+    }
     assert len(answers) == 1
     assert "don't match" in answers.pop()
     assert {r.status_code for r in (wrong_password, unknown_phone, unknown_id)} == {200}

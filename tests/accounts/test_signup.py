@@ -141,7 +141,10 @@ def test_a_resend_inside_the_cooldown_is_refused_and_a_resend_keeps_the_failure_
         assert record.failed_attempts == 1 and record.send_count == 2
         # The first code no longer works; the new one does.
         if first != second:
-            assert "isn&#x27;t right" in create_account(client, code=first, phone=MOBILE_IN).content.decode()
+            assert (
+                "isn&#x27;t right"
+                in create_account(client, code=first, phone=MOBILE_IN).content.decode()
+            )
         assert create_account(client, code=second, phone=MOBILE_IN).status_code == 302
 
 
@@ -176,16 +179,18 @@ def test_a_128_character_password_is_accepted(client):
 
 def test_mismatched_passwords_are_refused(client):
     send_code(client, phone=MOBILE_IN)
-    response = create_account(client, code=code_sent_to(MOBILE_IN_E164), phone=MOBILE_IN,
-                              password2=GOOD_PASSWORD + "x")
+    response = create_account(
+        client, code=code_sent_to(MOBILE_IN_E164), phone=MOBILE_IN, password2=GOOD_PASSWORD + "x"
+    )
     assert "The passwords don&#x27;t match" in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_consent_is_required(client):
     send_code(client, phone=MOBILE_IN)
-    response = create_account(client, code=code_sent_to(MOBILE_IN_E164), phone=MOBILE_IN,
-                              terms=False)
+    response = create_account(
+        client, code=code_sent_to(MOBILE_IN_E164), phone=MOBILE_IN, terms=False
+    )
     assert "agree to the Terms of Service" in response.content.decode()
     assert not User.objects.exists()
 
@@ -215,10 +220,12 @@ def test_a_taken_number_or_email_looks_like_a_new_one_and_the_owner_is_told(clie
     response_fresh = send_code(Client(), **fresh)
 
     assert response_taken.status_code == response_fresh.status_code == 200
-    shown_taken = _visible_text(response_taken).replace("98765 43210", "X").replace(
-        "asha@example.com", "X")
-    shown_fresh = _visible_text(response_fresh).replace("98765 43211", "X").replace(
-        "ravi@example.com", "X")
+    shown_taken = (
+        _visible_text(response_taken).replace("98765 43210", "X").replace("asha@example.com", "X")
+    )
+    shown_fresh = (
+        _visible_text(response_fresh).replace("98765 43211", "X").replace("ravi@example.com", "X")
+    )
     assert shown_taken == shown_fresh
     owner = MOBILE_IN_E164 if "phone" in taken else "asha@example.com"
     notice = last_message_to(owner)

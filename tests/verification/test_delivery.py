@@ -22,22 +22,30 @@ def wait_for(predicate, timeout: float = 15.0) -> bool:
 
 
 def test_a_real_worker_delivers_a_queued_message(celery_worker):
-    message = queue_message(channel="sms", to="+919876543210",
-                            template="accounts/messages/signup_code", secrets_={"code": "482913"})
+    message = queue_message(
+        channel="sms",
+        to="+919876543210",
+        template="accounts/messages/signup_code",
+        secrets_={"code": "482913"},
+    )
     assert wait_for(lambda: OutboundMessage.objects.get(pk=message.pk).status == "sent")
     assert "482913" in DevOutboxMessage.objects.get(to="+919876543210").body
 
 
 def test_nothing_is_enqueued_before_the_transaction_commits():
     with transaction.atomic():
-        queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
+        queue_message(
+            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+        )
         assert not DevOutboxMessage.objects.exists()
     assert DevOutboxMessage.objects.count() == 1
 
 
 def test_a_rolled_back_transaction_sends_nothing():
     with pytest.raises(RuntimeError), transaction.atomic():
-        queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
+        queue_message(
+            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+        )
         raise RuntimeError("the surrounding action failed")
     assert not OutboundMessage.objects.exists() and not DevOutboxMessage.objects.exists()
 

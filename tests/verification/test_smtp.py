@@ -9,7 +9,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from verification.actions import queue_message
-from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,16 +51,23 @@ def smtp_server(settings):
 
 
 def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
-    message = queue_message(channel="email", to="asha@example.com",
-                            template="accounts/messages/signup_code", secrets_={"code": "482913"})
+    message = queue_message(
+        channel="email",
+        to="asha@example.com",
+        template="accounts/messages/signup_code",
+        secrets_={"code": "482913"},
+    )
 
     assert len(smtp_server.messages) == 1
     received = smtp_server.messages[0]
     assert received["To"] == "asha@example.com"
     assert received["Subject"] == "Your Account Portal verification code"
     assert settings.DEFAULT_FROM_EMAIL.split("<")[1].rstrip(">") in received["From"]
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode()
-             for part in received.walk() if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in received.walk()
+        if not part.is_multipart()
+    }
     assert "482913 is your Account Portal verification code" in parts["text/plain"]
     assert "482913" in parts["text/html"] and "<p" in parts["text/html"]
     message.refresh_from_db()
@@ -70,8 +76,9 @@ def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
 
 def test_a_refused_recipient_is_a_permanent_failure(smtp_server):
     smtp_server.refuse_with = "550 No such user"
-    message = queue_message(channel="email", to="nobody@example.com",
-                            template="accounts/messages/account_exists")
+    message = queue_message(
+        channel="email", to="nobody@example.com", template="accounts/messages/account_exists"
+    )
     message.refresh_from_db()
     assert message.status == "failed" and message.error_code == "550" and message.attempts == 1
 
@@ -84,8 +91,9 @@ def test_an_unreachable_server_is_retried_then_recorded(settings):
             "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
         }
     }
-    message = queue_message(channel="email", to="asha@example.com",
-                            template="accounts/messages/account_exists")
+    message = queue_message(
+        channel="email", to="asha@example.com", template="accounts/messages/account_exists"
+    )
     message.refresh_from_db()
     assert message.status == "failed" and message.attempts == 3
     assert "SMTP connection" in message.error_message

@@ -19,8 +19,9 @@ def _twilio_backend(settings):
 
 
 def queue_code_sms(to="+919876543210", code="482913") -> OutboundMessage:
-    return queue_message(channel="sms", to=to, template="accounts/messages/signup_code",
-                         secrets_={"code": code})
+    return queue_message(
+        channel="sms", to=to, template="accounts/messages/signup_code", secrets_={"code": code}
+    )
 
 
 def test_the_request_carries_url_form_fields_and_basic_auth(twilio, settings):
@@ -56,8 +57,12 @@ def test_a_messaging_service_and_status_callback_are_used_when_configured(twilio
 
 @pytest.mark.parametrize(
     "failure",
-    [twilio_error(500, 20500, "Internal Server Error"), twilio_error(503, 0, "Unavailable"),
-     twilio_error(429, 20429, "Too Many Requests"), requests.ConnectionError("reset")],
+    [
+        twilio_error(500, 20500, "Internal Server Error"),
+        twilio_error(503, 0, "Unavailable"),
+        twilio_error(429, 20429, "Too Many Requests"),
+        requests.ConnectionError("reset"),
+    ],
 )
 def test_a_transient_failure_is_retried_until_it_goes_through(twilio, failure):
     twilio.answer_with(failure, failure)

@@ -15,8 +15,9 @@ CALLBACK = "https://portal.example.com/hooks/twilio/status/"
 def sent_sms(settings, twilio) -> OutboundMessage:
     settings.SMS_BACKEND = "verification.backends.sms.TwilioSmsBackend"
     settings.PUBLIC_BASE_URL = "https://portal.example.com"
-    message = queue_message(channel="sms", to="+919876543210",
-                            template="accounts/messages/account_exists")
+    message = queue_message(
+        channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+    )
     message.refresh_from_db()
     return message
 
@@ -27,8 +28,9 @@ def post_status(client, params: dict, *, token="test-auth-token"):
 
 
 def test_a_signed_callback_records_delivery(client, sent_sms):
-    response = post_status(client, {"MessageSid": sent_sms.provider_message_id,
-                                    "MessageStatus": "delivered"})
+    response = post_status(
+        client, {"MessageSid": sent_sms.provider_message_id, "MessageStatus": "delivered"}
+    )
     assert response.status_code == 204
     sent_sms.refresh_from_db()
     assert sent_sms.status == "delivered" and sent_sms.delivered_at is not None
@@ -42,8 +44,14 @@ def test_callbacks_out_of_order_never_move_a_message_back(client, sent_sms):
 
 
 def test_an_undelivered_report_marks_the_message_failed(client, sent_sms):
-    post_status(client, {"MessageSid": sent_sms.provider_message_id,
-                         "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    post_status(
+        client,
+        {
+            "MessageSid": sent_sms.provider_message_id,
+            "MessageStatus": "undelivered",
+            "ErrorCode": "30003",
+        },
+    )
     sent_sms.refresh_from_db()
     assert sent_sms.status == "failed" and sent_sms.error_code == "30003"
 
@@ -63,8 +71,12 @@ def test_a_callback_without_a_valid_signature_is_refused(client, sent_sms, token
 def test_the_dev_outbox_lists_messages_newest_first_as_html_and_json(client, settings):
     settings.DEBUG = True
     queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
-    queue_message(channel="email", to="asha@example.com",
-                  template="accounts/messages/signup_code", secrets_={"code": "482913"})
+    queue_message(
+        channel="email",
+        to="asha@example.com",
+        template="accounts/messages/signup_code",
+        secrets_={"code": "482913"},
+    )
 
     items = client.get("/dev/outbox.json").json()
     assert [item["channel"] for item in items] == ["email", "sms"]

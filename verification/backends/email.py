@@ -1,7 +1,6 @@
 """Email: Django's mailers do the sending; this module adds the dev outbox and error triage."""
 
 import smtplib
-import socket
 
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
@@ -19,12 +18,16 @@ def send_email(*, to: str, subject: str, body: str, html: str, from_email: str) 
     except smtplib.SMTPRecipientsRefused as exc:
         codes = {code for code, _ in exc.recipients.values()}
         if all(code >= 500 for code in codes):
-            raise PermanentDeliveryError(f"recipient refused: {sorted(codes)}", code=str(min(codes))) from exc
-        raise TransientDeliveryError(f"recipient deferred: {sorted(codes)}", code=str(min(codes))) from exc
+            raise PermanentDeliveryError(
+                f"recipient refused: {sorted(codes)}", code=str(min(codes))
+            ) from exc
+        raise TransientDeliveryError(
+            f"recipient deferred: {sorted(codes)}", code=str(min(codes))
+        ) from exc
     except smtplib.SMTPResponseException as exc:
         error = PermanentDeliveryError if exc.smtp_code >= 500 else TransientDeliveryError
         raise error(f"SMTP {exc.smtp_code}", code=str(exc.smtp_code)) from exc
-    except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientDeliveryError(f"SMTP connection: {type(exc).__name__}") from exc
     return message.extra_headers.get("Message-ID", "") or "smtp"
 

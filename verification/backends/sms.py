@@ -46,7 +46,9 @@ class TwilioSmsBackend(SmsBackend):
 
     def _client(self) -> Client:
         http_client = import_string(settings.TWILIO_HTTP_CLIENT)(timeout=settings.TWILIO_TIMEOUT)
-        return Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+        return Client(
+            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
+        )
 
     def send(self, *, to: str, body: str) -> str:
         options: dict[str, str] = {"to": to, "body": body}
