@@ -59,7 +59,6 @@ def create_account(
     code_id: int | None,
     code: str,
     password: str,
-    account_id: str,
     client_ip: str | None,
     user_agent: str,
 ) -> User:
@@ -71,7 +70,6 @@ def create_account(
             if account_exists(channel=channel, destination=destination):
                 raise DestinationTaken
             user = User.objects.create_user(
-                account_id=account_id,
                 phone=destination if channel == Channel.SMS else None,
                 email=destination if channel == Channel.EMAIL else None,
                 password=password,

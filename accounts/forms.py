@@ -161,9 +161,8 @@ class CreateAccountForm(DestinationForm):
         },
     )
 
-    def __init__(self, *args, account_id: str, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.account_id = account_id
         self.fields["password1"].help_text = " ".join(
             password_validation.password_validators_help_texts()
         )
@@ -182,8 +181,8 @@ class CreateAccountForm(DestinationForm):
             self.add_error("password2", _("The passwords don't match."))
         elif password1 and "destination" in cleaned:
             destination = cleaned["destination"]
+            # The account ID is drawn when the account is created; the person hasn't seen it yet.
             candidate = User(
-                account_id=self.account_id,
                 phone=destination if self.channel == Channel.SMS else None,
                 email=destination if self.channel == Channel.EMAIL else None,
             )

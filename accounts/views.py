@@ -11,7 +11,6 @@ from django.views import View
 from accounts import phones
 from accounts.actions import DestinationTaken, SendLimitReached, create_account, send_signup_code
 from accounts.forms import CreateAccountForm, SendCodeForm
-from accounts.models import User
 from verification.actions import CodeError, ResendTooSoon
 from verification.models import Channel
 
@@ -72,13 +71,7 @@ class SignupView(View):
         return self.post_send(request, channel)
 
     def create_form(self, request, *, channel, data=None, initial=None) -> CreateAccountForm:
-        pending = self.pending(request)
-        if not pending.get("account_id"):
-            pending["account_id"] = User.objects.unused_account_id()
-            request.session[SESSION_KEY] = pending
-        return CreateAccountForm(
-            data, channel=channel, initial=initial, account_id=pending["account_id"]
-        )
+        return CreateAccountForm(data, channel=channel, initial=initial)
 
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = SendCodeForm(request.POST, channel=channel)
@@ -156,7 +149,6 @@ class SignupView(View):
                         code_id=pending.get("code_id"),
                         code=form.cleaned_data["code"],
                         password=form.cleaned_data["password1"],
-                        account_id=pending["account_id"],
                         client_ip=get_adapter(request).get_client_ip(request),
                         user_agent=request.headers.get("User-Agent", ""),
                     )
