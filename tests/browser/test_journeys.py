@@ -115,4 +115,8 @@ def test_bad_input_is_explained_on_the_page(portal: Page):
     page.get_by_label("CAPTCHA").fill("wrong")
     page.get_by_role("button", name="Send code").click()
     expect(page.get_by_role("alert").first).to_contain_text("CAPTCHA answer was wrong")
+
+    before = page.locator("img.captcha").get_attribute("src")
+    page.get_by_role("button", name="New picture").click()
+    expect(page.locator("img.captcha")).not_to_have_attribute("src", before)
     page.screenshot(path=str(ARTIFACTS / "signup-errors.png"), full_page=True)
