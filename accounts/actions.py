@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from accounts import messages
 from accounts.models import Consent, User
-from verification.actions import issue_code, use_code
+from verification.actions.codes import issue_code, use_code
 from verification.limits import allow_send
 from verification.models import Channel, VerificationCode
 

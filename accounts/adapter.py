@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import messages
 from accounts.models import User
-from verification.actions import queue_rendered_email
+from verification.actions.messages import queue_rendered_email
 
 GENERIC_SIGN_IN_ERROR = _(
     "The phone number, email or account ID and password you entered don't match. Try again."

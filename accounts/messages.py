@@ -1,6 +1,6 @@
 """Messages the accounts app sends, one function each; all leave through verification."""
 
-from verification.actions import queue_message
+from verification.actions.messages import queue_message
 from verification.models import Channel
 
 

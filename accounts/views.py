@@ -11,7 +11,7 @@ from django.views import View
 from accounts import phones
 from accounts.actions import DestinationTaken, SendLimitReached, create_account, send_signup_code
 from accounts.forms import CreateAccountForm, SendCodeForm
-from verification.actions import CodeError, ResendTooSoon
+from verification.actions.codes import CodeError, ResendTooSoon
 from verification.models import Channel
 
 SESSION_KEY = "portal_signup"

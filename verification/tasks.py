@@ -1,12 +1,13 @@
-"""Celery tasks: thin wrappers over verification.actions, with the retry policy."""
+"""Celery tasks: thin wrappers over verification's actions, with the retry policy."""
 
 import random
 
 from celery import shared_task
 from django.conf import settings
 
-from verification import actions
+from verification.actions import codes, delivery
 from verification.backends import TransientDeliveryError
+from verification.queries import stuck_message_ids
 
 
 def retry_delay(retries: int) -> float:
@@ -18,19 +19,23 @@ def retry_delay(retries: int) -> float:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def deliver_message_task(self, message_id: int) -> None:
     try:
-        actions.deliver_message(message_id=message_id)
+        delivery.deliver_message(message_id=message_id)
     except TransientDeliveryError as exc:
         if self.request.retries >= settings.MESSAGE_DELIVERY_MAX_RETRIES:
-            actions.give_up_delivery(message_id=message_id, error=exc)
+            delivery.give_up_delivery(message_id=message_id, error=exc)
             return
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
 
 
 @shared_task
 def purge_expired_codes() -> int:
-    return actions.purge_expired_codes()
+    return codes.purge_expired_codes()
 
 
 @shared_task
 def requeue_stuck_messages() -> int:
-    return actions.requeue_stuck_messages()
+    """Enqueue again what never reached the broker (it was down when the message was queued)."""
+    ids = stuck_message_ids()
+    for message_id in ids:
+        deliver_message_task.delay(message_id)
+    return len(ids)

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
-from verification.actions import record_provider_status
+from verification.actions.delivery import record_provider_status
 from verification.models import DevOutboxMessage
 
 OUTBOX_LIMIT = 100

@@ -237,7 +237,7 @@ def test_a_taken_number_or_email_looks_like_a_new_one_and_the_owner_is_told(clie
 def test_a_pending_sign_up_does_not_block_the_real_owner_and_is_cleaned_up(client):
     from django.test import Client
 
-    from verification.actions import purge_expired_codes
+    from verification.actions.codes import purge_expired_codes
 
     stranger = Client()
     send_code(stranger, phone=MOBILE_IN)

@@ -6,7 +6,8 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from verification.actions import deliver_message, queue_message
+from verification.actions.delivery import deliver_message
+from verification.actions.messages import queue_message
 from verification.models import DevOutboxMessage, OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)

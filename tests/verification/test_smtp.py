@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from verification.actions import queue_message
+from verification.actions.messages import queue_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.doubles import twilio_error
-from verification.actions import queue_message
+from verification.actions.messages import queue_message
 from verification.models import OutboundMessage
 from verification.tasks import deliver_message_task
 

@@ -3,7 +3,7 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
-from verification.actions import queue_message
+from verification.actions.messages import queue_message
 from verification.models import DevOutboxMessage, OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)

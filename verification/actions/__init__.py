@@ -1,0 +1,1 @@
+"""State changes of the verification app: codes, queueing messages, delivering them."""

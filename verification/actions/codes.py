@@ -1,0 +1,124 @@
+"""Codes: issued as 6 digits from `secrets`, kept only as a keyed hash bound to the purpose
+and destination, valid 10 minutes, single use, void after 5 wrong tries."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from verification import crypto
+from verification.models import VerificationCode
+
+
+class CodeError(Exception):
+    """A code was not accepted. `reason` is one of: wrong, expired, void, used, missing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ResendTooSoon(Exception):  # noqa: N818 - reads as a condition, like Django's Http404
+    seconds_left: int
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+@transaction.atomic
+def issue_code(
+    *, purpose: str, channel: str, destination: str, previous_id: int | None = None
+) -> tuple[VerificationCode, str]:
+    """Create a code, or replace the code of `previous_id` when it is for the same destination.
+
+    A replacement keeps the failure count, and is refused inside the resend cooldown.
+    """
+    now = timezone.now()
+    record = None
+    if previous_id is not None:
+        record = (
+            VerificationCode.objects.select_for_update()
+            .filter(pk=previous_id, purpose=purpose, destination=destination, used_at=None)
+            .first()
+        )
+    if record is not None:
+        ready_at = record.last_sent_at + timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
+        if now < ready_at:
+            raise ResendTooSoon(seconds_left=max(1, int((ready_at - now).total_seconds() + 0.999)))
+    else:
+        record = VerificationCode(
+            purpose=purpose, channel=channel, destination=destination, code_hash="", created_at=now
+        )
+        record.expires_at = now
+        record.save()
+    code = _new_code()
+    record.code_hash = crypto.hash_code(
+        code_id=record.pk, purpose=purpose, destination=destination, code=code
+    )
+    record.send_count += 1
+    record.last_sent_at = now
+    record.expires_at = now + timedelta(seconds=settings.VERIFICATION_CODE_TTL)
+    record.save()
+    return record, code
+
+
+def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) -> VerificationCode:
+    """Accept `code` once for this purpose and destination, or raise CodeError.
+
+    Each wrong try counts (and is committed even though the caller sees an error); the fifth
+    voids the code.
+    """
+    with transaction.atomic():
+        record, reason = _try_code(
+            code_id=code_id, purpose=purpose, destination=destination, code=code
+        )
+    if reason:
+        raise CodeError(reason)
+    return record
+
+
+def _try_code(
+    *, code_id: int | None, purpose: str, destination: str, code: str
+) -> tuple[VerificationCode | None, str]:
+    record = None
+    if code_id is not None:
+        record = (
+            VerificationCode.objects.select_for_update()
+            .filter(pk=code_id, purpose=purpose, destination=destination)
+            .first()
+        )
+    if record is None:
+        return None, "missing"
+    if record.used_at is not None:
+        return record, "used"
+    if record.failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+        return record, "void"
+    if timezone.now() >= record.expires_at:
+        return record, "expired"
+    expected = crypto.hash_code(
+        code_id=record.pk, purpose=purpose, destination=destination, code=code
+    )
+    if not secrets.compare_digest(expected, record.code_hash):
+        record.failed_attempts += 1
+        record.save(update_fields=["failed_attempts"])
+        if record.failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+            return record, "void"
+        return record, "wrong"
+    record.used_at = timezone.now()
+    record.save(update_fields=["used_at"])
+    return record, ""
+
+
+def purge_expired_codes(*, now=None) -> int:
+    """Delete codes (and so pending sign-ups) past their expiry; return how many."""
+    now = now or timezone.now()
+    deleted, _ = VerificationCode.objects.filter(expires_at__lt=now).delete()
+    return deleted
+
+
+# --- Messages ------------------------------------------------------------------------------------

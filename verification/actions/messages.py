@@ -1,0 +1,80 @@
+"""Every SMS and email of the portal leaves through `queue_message`: the text is rendered now
+(in the request), stored encrypted, and a Celery task delivers it once the transaction commits."""
+
+import logging
+
+from django.db import transaction
+from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+from verification.models import Channel, OutboundMessage
+from verification.tasks import deliver_message_task
+
+logger = logging.getLogger(__name__)
+
+MASK = "••••••"
+
+
+def _render(template: str, part: str, context: dict, *, required: bool = True) -> str:
+    try:
+        return render_to_string(f"{template}_{part}", context).strip()
+    except TemplateDoesNotExist:
+        if required:
+            raise
+        return ""
+
+
+def queue_message(
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    context: dict | None = None,
+    secrets_: dict | None = None,
+) -> OutboundMessage:
+    """Render and queue one message; deliver it after the surrounding transaction commits.
+
+    `template` names `templates/<template>_{subject.txt,body.txt,body.html}`; `secrets_` are
+    context values (codes) that only the encrypted copy carries: the preview shows them masked.
+    """
+    context = dict(context or {})
+    secret_context = context | (secrets_ or {})
+    masked_context = context | {key: MASK for key in (secrets_ or {})}
+    body = _render(template, "body.txt", secret_context)
+    html = ""
+    subject = ""
+    if channel == Channel.EMAIL:
+        subject = _render(template, "subject.txt", secret_context)
+        html = _render(template, "body.html", secret_context, required=False)
+    message = OutboundMessage(
+        channel=channel,
+        kind=template.rsplit("/", 1)[-1],
+        to=to,
+        subject=subject,
+        preview=_render(template, "body.txt", masked_context),
+    )
+    message.set_content(body=body, html=html)
+    message.save()
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def queue_rendered_email(
+    *, to: str, kind: str, subject: str, body: str, html: str
+) -> OutboundMessage:
+    """Queue an email rendered elsewhere (allauth's mails). Its preview shows only the subject."""
+    message = OutboundMessage(
+        channel=Channel.EMAIL, kind=kind, to=to, subject=subject, preview=f"[{kind}] {subject}"
+    )
+    message.set_content(body=body, html=html)
+    message.save()
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    try:
+        deliver_message_task.delay(message_id)
+    except Exception:
+        # The broker is down: the row stays queued and `requeue_stuck_messages` sends it later.
+        logger.exception("could not enqueue message %s; it stays queued", message_id)
