@@ -53,6 +53,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy accounts verification devices cloud config
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

@@ -13,7 +13,7 @@ class ConsentInline(admin.TabularInline):
     model = Consent
     extra = 0
     can_delete = False
-    fields = ["terms_version", "privacy_version", "accepted_at", "ip_address", "user_agent"]
+    fields = ("terms_version", "privacy_version", "accepted_at", "ip_address", "user_agent")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

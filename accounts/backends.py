@@ -6,9 +6,9 @@ from accounts.models import User
 
 
 class AccountIdBackend(ModelBackend):
-    def authenticate(self, request, account_id=None, password=None, username=None, **kwargs):
-        # Django admin's sign-in form sends the identifier as `username`.
-        account_id = account_id or username
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # The portal's sign-in form passes `account_id`; Django admin's passes `username`.
+        account_id = kwargs.get("account_id") or username
         if not account_id or not password:
             return None
         user = User.objects.filter(account_id=account_id).first()

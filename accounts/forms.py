@@ -96,7 +96,8 @@ class DestinationForm(forms.Form):
             )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.channel == Channel.SMS:
             if "phone" in cleaned and "country" in cleaned:
                 try:
@@ -174,7 +175,8 @@ class CreateAccountForm(DestinationForm):
         return code
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1 = cleaned.get("password1")
         password2 = cleaned.get("password2")
         if password1 and password2 and password1 != password2:

@@ -1,6 +1,7 @@
 """The user (one account per person) and the record of their consent to the terms."""
 
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -41,7 +42,7 @@ class UserManager(BaseUserManager["User"]):
             if not self.filter(account_id=candidate).exists():
                 return candidate
 
-    def get_by_natural_key(self, account_id: str) -> "User":
+    def get_by_natural_key(self, account_id: str | None) -> "User":
         return self.get(account_id=account_id)
 
 
@@ -60,11 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField("joined", default=timezone.now)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "account_id"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [

@@ -1,5 +1,7 @@
 """Pages of the accounts app: home, sign-up, the account page and the legal texts."""
 
+from typing import cast
+
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.signup import complete_signup
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.views import View
 from accounts import phones
 from accounts.actions import DestinationTaken, SendLimitReached, create_account, send_signup_code
 from accounts.forms import CreateAccountForm, SendCodeForm
+from accounts.models import User
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.models import Channel
 
@@ -201,7 +204,7 @@ class SignupView(View):
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)  # login_required
     return render(
         request,
         "accounts/account_home.html",

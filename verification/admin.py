@@ -10,7 +10,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "channel", "kind", "to", "status", "attempts", "error_code", "created_at"]
     list_filter = ["channel", "status", "kind"]
     search_fields = ["to", "provider_message_id"]
-    fields = [
+    fields = (
         "channel",
         "kind",
         "to",
@@ -24,7 +24,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "delivered_at",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request) -> bool:

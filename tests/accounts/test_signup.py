@@ -251,3 +251,26 @@ def test_a_pending_sign_up_does_not_block_the_real_owner_and_is_cleaned_up(clien
     later = timezone.now() + timezone.timedelta(minutes=11)
     assert purge_expired_codes(now=later) >= 1
     assert not VerificationCode.objects.filter(pk=stranger_code_id).exists()
+
+
+def test_sends_over_the_hourly_budget_of_a_number_are_refused(client, settings):
+    from django.test import Client
+
+    settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR = 3
+    for n in range(3):
+        assert send_code(Client(REMOTE_ADDR=f"10.0.0.{n}"), phone=MOBILE_IN).status_code == 200
+    response = send_code(Client(REMOTE_ADDR="10.0.0.9"), phone=MOBILE_IN)
+    assert response.status_code == 400
+    assert "Too many codes were requested" in response.content.decode()
+    assert DevOutboxMessage.objects.count() == 3
+    # Another number is not affected.
+    assert send_code(Client(REMOTE_ADDR="10.0.0.9"), phone="98765 43211").status_code == 200
+
+
+def test_sends_over_the_hourly_budget_of_an_ip_are_refused(client, settings):
+    settings.VERIFICATION_SENDS_PER_IP_PER_HOUR = 2
+    assert send_code(client, phone="98765 43211").status_code == 200
+    assert send_code(client, phone="98765 43212").status_code == 200
+    response = send_code(client, phone="98765 43213")
+    assert "Too many codes were requested" in response.content.decode()
+    assert DevOutboxMessage.objects.count() == 2

@@ -79,6 +79,7 @@ def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) 
         )
     if reason:
         raise CodeError(reason)
+    assert record is not None
     return record
 
 
