@@ -185,6 +185,10 @@ class SignupView(View):
         status=200,
         dest_form=None,
     ):
+        code_sent = bool(pending.get("code_id")) and pending.get("channel") == channel
+        if code_sent and not create_form.is_bound:
+            # The code is on its way: the next thing to type is the code.
+            create_form.fields["code"].widget.attrs["autofocus"] = True
         return render(
             request,
             self.template_name,
@@ -195,7 +199,7 @@ class SignupView(View):
                 "create_form": create_form,
                 # The form whose country/phone/email errors are shown.
                 "dest_form": dest_form or send_form,
-                "code_sent": bool(pending.get("code_id")) and pending.get("channel") == channel,
+                "code_sent": code_sent,
                 "notice": notice,
             },
             status=status,
