@@ -41,17 +41,16 @@ def pytest_report_header(config):
     )
 
 
+NO_SERVICES = "needs postgres and redis: set DATABASE_URL and REDIS_URL or run them on localhost"
+
+
 def pytest_collection_modifyitems(config, items):
+    # With REQUIRE_SERVICES=1 / REQUIRE_BROWSER=1 the session has already stopped instead.
     for item in items:
         if "services" in item.keywords and not services_available():
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="needs PostgreSQL and Redis (set DATABASE_URL "
-                    "and REDIS_URL, or run them on localhost)"
-                )
-            )
+            item.add_marker(pytest.mark.skip(reason=NO_SERVICES))  # reason: postgres, redis
         if "browser" in item.keywords and not browser_available():
-            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
+            item.add_marker(pytest.mark.skip(reason=f"needs a chromium browser at {CHROMIUM}"))
 
 
 @pytest.fixture(autouse=True)
