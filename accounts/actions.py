@@ -23,10 +23,13 @@ class DestinationTaken(Exception):  # noqa: N818
 
 
 def account_exists(*, channel: str, destination: str) -> bool:
+    """Whether the number or address belongs to an account. An address someone merely typed
+    into their account without proving it does not count: it must not block its owner."""
     if channel == Channel.SMS:
         return User.objects.filter(phone=destination).exists()
     return User.objects.filter(
-        Q(email__iexact=destination) | Q(emailaddress__email__iexact=destination)
+        Q(email__iexact=destination)
+        | Q(emailaddress__email__iexact=destination, emailaddress__verified=True)
     ).exists()
 
 
@@ -48,7 +51,9 @@ def send_signup_code(
     if account_exists(channel=channel, destination=destination):
         messages.send_account_exists_notice(channel=channel, destination=destination)
     else:
-        messages.send_signup_code(channel=channel, destination=destination, code=code)
+        messages.send_signup_code(
+            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+        )
     return record
 
 
@@ -75,6 +80,8 @@ def create_account(
                 password=password,
             )
             if channel == Channel.EMAIL:
+                # The owner proved the address: unproven claims to it by others lapse.
+                EmailAddress.objects.filter(email__iexact=destination, verified=False).delete()
                 EmailAddress.objects.create(
                     user=user, email=destination, verified=True, primary=True
                 )

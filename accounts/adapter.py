@@ -1,10 +1,13 @@
 """The allauth adapter: phone numbers live on our user model, messages leave through
 verification, sign-in errors are generic, and failed sign-ins are counted per identifier."""
 
+import operator
+from functools import reduce
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import messages
@@ -73,9 +76,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- Rate limit of failed sign-ins ---------------------------------------------------------
     def _get_login_attempts_cache_key(self, request, **credentials: Any) -> str:
-        """One bucket per identifier: allauth's own key ignores phone numbers, so every phone
-        number would share one bucket and five failures would lock out all of them."""
+        """The bucket of failed sign-ins: the account the identifier names (so its phone, email
+        and account ID share one), else the identifier itself. allauth's own key ignores phone
+        numbers: every number would share one bucket, and five failures would lock out all."""
         site = get_current_site(request)
+        accounts = sorted({user.pk for user in self._accounts_named_by(credentials)})
+        if accounts:
+            return f"{site.domain}:account:" + "|".join(str(pk) for pk in accounts)
         identifier = (
             credentials.get("email")
             or credentials.get("phone")
@@ -84,3 +91,18 @@ class AccountAdapter(DefaultAccountAdapter):
             or ""
         )
         return f"{site.domain}:{str(identifier).lower()}"
+
+    @staticmethod
+    def _accounts_named_by(credentials: dict[str, Any]) -> list[User]:
+        """The accounts an identifier may name: typed as ten digits it can be both an account ID
+        and a national phone number."""
+        lookups = []
+        if credentials.get("account_id"):
+            lookups.append(Q(account_id=credentials["account_id"]))
+        if credentials.get("phone"):
+            lookups.append(Q(phone=credentials["phone"]))
+        if credentials.get("email"):
+            lookups.append(Q(email__iexact=credentials["email"]))
+        if not lookups:
+            return []
+        return list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])

@@ -1,6 +1,5 @@
 """Sign-in and sign-up forms."""
 
-import contextlib
 import re
 
 from allauth.account.forms import LoginForm
@@ -18,6 +17,7 @@ from accounts.models import User
 from verification.models import Channel
 
 ACCOUNT_ID = re.compile(r"^[1-9][0-9]{9}$")
+SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
 class CountryField(forms.ChoiceField):
@@ -49,6 +49,9 @@ class SignInForm(LoginForm):
             widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
         )
         self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION, required=False)
+        self.fields["country"].error_messages["invalid_choice"] = _(
+            "Choose a country or region from the list."
+        )
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
         if "remember" in self.fields:
             self.fields["remember"].label = _("Keep me signed in on this browser")
@@ -63,10 +66,11 @@ class SignInForm(LoginForm):
             compact = re.sub(r"[\s().-]", "", login)
             if ACCOUNT_ID.match(compact):
                 credentials["account_id"] = compact
-            with contextlib.suppress(ValidationError):
-                credentials["phone"] = phones.parse_mobile_number(
-                    compact, self.cleaned_data.get("country") or settings.PHONE_DEFAULT_REGION
-                )
+            phone = phones.parse_any_number(
+                compact, self.cleaned_data.get("country") or settings.PHONE_DEFAULT_REGION
+            )
+            if phone:
+                credentials["phone"] = phone
             if not credentials:
                 # Nothing can match, but the attempt still counts and costs the same.
                 credentials["account_id"] = compact
@@ -124,7 +128,9 @@ class SendCodeForm(DestinationForm):
     )
 
 
-class CreateAccountForm(DestinationForm):
+class CreateAccountForm(forms.Form):
+    """The code, the password and consent. The destination is the one the code was sent to."""
+
     code = forms.CharField(
         label=_("Verification code"),
         max_length=6,
@@ -162,15 +168,17 @@ class CreateAccountForm(DestinationForm):
         },
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, channel: str, destination: str | None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.channel = channel
+        self.destination = destination
         self.fields["password1"].help_text = " ".join(
             password_validation.password_validators_help_texts()
         )
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()
-        if not code.isdigit():
+        if not SIX_DIGITS.match(code):
             raise ValidationError(_("The code has 6 digits."))
         return code
 
@@ -181,12 +189,11 @@ class CreateAccountForm(DestinationForm):
         password2 = cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The passwords don't match."))
-        elif password1 and "destination" in cleaned:
-            destination = cleaned["destination"]
+        elif password1:
             # The account ID is drawn when the account is created; the person hasn't seen it yet.
             candidate = User(
-                phone=destination if self.channel == Channel.SMS else None,
-                email=destination if self.channel == Channel.EMAIL else None,
+                phone=self.destination if self.channel == Channel.SMS else None,
+                email=self.destination if self.channel == Channel.EMAIL else None,
             )
             try:
                 password_validation.validate_password(password1, user=candidate)

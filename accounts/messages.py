@@ -1,15 +1,21 @@
 """Messages the accounts app sends, one function each; all leave through verification."""
 
+from datetime import datetime
+
+from django.conf import settings
+
 from verification.actions.messages import queue_message
 from verification.models import Channel
 
 
-def send_signup_code(*, channel: str, destination: str, code: str) -> None:
+def send_signup_code(*, channel: str, destination: str, code: str, expires_at: datetime) -> None:
     queue_message(
         channel=channel,
         to=destination,
         template="accounts/messages/signup_code",
+        context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
+        expires_at=expires_at,
     )
 
 

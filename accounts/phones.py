@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
@@ -19,7 +19,7 @@ SMS_CAPABLE = {
 def _country_choices(language: str, countries: tuple[str, ...]) -> list[tuple[str, str]]:
     try:
         names = Locale.parse(language.replace("-", "_")).territories
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         names = Locale("en").territories
     choices = [
         (code, f"{names.get(code, code)} (+{phonenumbers.country_code_for_region(code)})")
@@ -66,6 +66,18 @@ def parse_mobile_number(raw: str, country: str) -> str:
             ),
             code="not_mobile",
         )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_any_number(raw: str, country: str) -> str | None:
+    """For sign-in: any valid number in E.164 (the sign-up rules on countries and line types do
+    not apply to numbers that already have an account), or None."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), country or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

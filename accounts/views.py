@@ -4,11 +4,15 @@ from typing import cast
 
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.signup import complete_signup
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import phones
 from accounts.actions import DestinationTaken, SendLimitReached, create_account, send_signup_code
@@ -20,11 +24,11 @@ from verification.models import Channel
 SESSION_KEY = "portal_signup"
 
 CODE_ERRORS = {
-    "wrong": _("That code isn't right. Check the message and try again."),
-    "void": _("That code was entered wrong too many times. Send a new code."),
-    "expired": _("That code has expired. Send a new code."),
-    "used": _("That code was already used. Send a new code."),
-    "missing": _("Send a code first, then enter it here."),
+    "wrong": gettext_lazy("That code isn't right. Check the message and try again."),
+    "void": gettext_lazy("That code was entered wrong too many times. Send a new code."),
+    "expired": gettext_lazy("That code has expired. Send a new code."),
+    "used": gettext_lazy("That code was already used. Send a new code."),
+    "missing": gettext_lazy("Send a code first, then enter it here."),
 }
 
 
@@ -34,10 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+@method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
 class SignupView(View):
-    """Sign-up on one page: where to send the code, CAPTCHA, "Send code"; then the code, the
-    password and consent, "Create account". Works without JavaScript: each button posts the
-    form and the page comes back with the next step open."""
+    """Sign-up on one page, in two forms: where to send the code, CAPTCHA, "Send code"; then
+    the code, the password and consent, "Create account". Works without JavaScript: each form
+    posts and the page comes back with the next step ready. The destination the code went to
+    is kept in the session, so the second form cannot be pointed elsewhere."""
 
     template_name = "accounts/signup.html"
 
@@ -50,20 +56,19 @@ class SignupView(View):
         method = request.POST.get("method") or request.GET.get("method")
         return Channel.EMAIL if method == "email" else Channel.SMS
 
-    def pending(self, request: HttpRequest) -> dict:
-        return request.session.get(SESSION_KEY) or {}
+    def pending(self, request: HttpRequest, channel: str) -> dict:
+        """The sign-up in progress for this channel: destination, code record, typed values."""
+        pending = request.session.get(SESSION_KEY) or {}
+        return pending if pending.get("channel") == channel else {}
 
     def get(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)
-        pending = self.pending(request)
-        if pending.get("channel") != channel:
-            pending = {}
-        initial = pending.get("initial", {})
+        pending = self.pending(request, channel)
         return self.page(
             request,
             channel=channel,
-            send_form=SendCodeForm(channel=channel, initial=initial),
-            create_form=self.create_form(request, channel=channel, initial=initial),
+            send_form=SendCodeForm(channel=channel, initial=pending.get("initial")),
+            create_form=CreateAccountForm(channel=channel, destination=pending.get("destination")),
             pending=pending,
         )
 
@@ -73,24 +78,17 @@ class SignupView(View):
             return self.post_create(request, channel)
         return self.post_send(request, channel)
 
-    def create_form(self, request, *, channel, data=None, initial=None) -> CreateAccountForm:
-        return CreateAccountForm(data, channel=channel, initial=initial)
-
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = SendCodeForm(request.POST, channel=channel)
-        pending = self.pending(request)
-        notice = ""
+        pending = self.pending(request, channel)
         if form.is_valid():
             destination = form.cleaned_data["destination"]
-            previous_id = (
-                pending.get("code_id") if pending.get("destination") == destination else None
-            )
             try:
                 record = send_signup_code(
                     channel=channel,
                     destination=destination,
                     client_ip=get_adapter(request).get_client_ip(request),
-                    previous_id=previous_id,
+                    previous_id=pending.get("code_id"),
                 )
             except ResendTooSoon as wait:
                 form.add_error(
@@ -106,19 +104,21 @@ class SignupView(View):
                     for key, value in form.cleaned_data.items()
                     if key in ("country", "phone", "email")
                 }
-                pending.update(
-                    channel=channel, destination=destination, code_id=record.pk, initial=initial
-                )
+                pending = {
+                    "channel": channel,
+                    "destination": destination,
+                    "code_id": record.pk,
+                    "initial": initial,
+                }
                 request.session[SESSION_KEY] = pending
-                shown = phones.display(destination) if channel == Channel.SMS else destination
                 notice = _(
-                    "We sent a 6-digit code to %(destination)s. It expires in 10 minutes."
-                ) % {"destination": shown}
+                    "We sent a 6-digit code to %(destination)s. It expires in %(minutes)d minutes."
+                ) % {"destination": shown(pending), "minutes": settings.VERIFICATION_CODE_TTL // 60}
                 return self.page(
                     request,
                     channel=channel,
                     send_form=SendCodeForm(channel=channel, initial=initial),
-                    create_form=self.create_form(request, channel=channel, initial=initial),
+                    create_form=CreateAccountForm(channel=channel, destination=destination),
                     pending=pending,
                     notice=notice,
                 )
@@ -126,24 +126,18 @@ class SignupView(View):
             request,
             channel=channel,
             send_form=form,
-            create_form=self.create_form(request, channel=channel, initial=request.POST),
+            create_form=CreateAccountForm(channel=channel, destination=pending.get("destination")),
             pending=pending,
             status=400,
-            dest_form=form,
         )
 
     def post_create(self, request: HttpRequest, channel: str) -> HttpResponse:
-        pending = self.pending(request)
-        form = self.create_form(request, channel=channel, data=request.POST)
+        pending = self.pending(request, channel)
+        destination = pending.get("destination")
+        form = CreateAccountForm(request.POST, channel=channel, destination=destination)
         if form.is_valid():
-            destination = form.cleaned_data["destination"]
-            if pending.get("destination") != destination:
-                form.add_error(
-                    "code",
-                    CODE_ERRORS["missing"]
-                    if not pending.get("code_id")
-                    else _("The code was sent to a different number or address. Send a new code."),
-                )
+            if not destination:
+                form.add_error("code", CODE_ERRORS["missing"])
             else:
                 try:
                     user = create_account(
@@ -162,31 +156,17 @@ class SignupView(View):
                 else:
                     request.session.pop(SESSION_KEY, None)
                     return complete_signup(request, user=user, redirect_url="/account/")
-        initial = {key: request.POST.get(key) for key in ("country", "phone", "email")}
         return self.page(
             request,
             channel=channel,
-            send_form=SendCodeForm(channel=channel, initial=initial),
+            send_form=SendCodeForm(channel=channel, initial=pending.get("initial")),
             create_form=form,
             pending=pending,
             status=400,
-            dest_form=form,
         )
 
-    def page(
-        self,
-        request,
-        *,
-        channel,
-        send_form,
-        create_form,
-        pending,
-        notice="",
-        status=200,
-        dest_form=None,
-    ):
-        code_sent = bool(pending.get("code_id")) and pending.get("channel") == channel
-        if code_sent and not create_form.is_bound:
+    def page(self, request, *, channel, send_form, create_form, pending, notice="", status=200):
+        if pending.get("code_id") and not create_form.is_bound:
             # The code is on its way: the next thing to type is the code.
             create_form.fields["code"].widget.attrs["autofocus"] = True
         return render(
@@ -197,13 +177,17 @@ class SignupView(View):
                 "is_email": channel == Channel.EMAIL,
                 "send_form": send_form,
                 "create_form": create_form,
-                # The form whose country/phone/email errors are shown.
-                "dest_form": dest_form or send_form,
-                "code_sent": code_sent,
+                "sent_to": shown(pending) if pending.get("code_id") else "",
                 "notice": notice,
             },
             status=status,
         )
+
+
+def shown(pending: dict) -> str:
+    """Where the code went, as a person reads it."""
+    destination = pending.get("destination", "")
+    return phones.display(destination) if pending.get("channel") == Channel.SMS else destination
 
 
 @login_required
@@ -214,6 +198,12 @@ def account_home(request: HttpRequest) -> HttpResponse:
         "accounts/account_home.html",
         {"phone_display": phones.display(str(user.phone)) if user.phone else ""},
     )
+
+
+def not_yet(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """allauth's email and phone management pages, closed until the account page manages the
+    recovery email and phone itself (they would skip the portal's checks on numbers)."""
+    raise Http404
 
 
 def terms(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,9 @@
-"""Send limits for codes: per client IP and per destination, in a rolling hour, in the cache.
+"""Send limits for codes, counted in the cache (Redis in production, so they hold across web
+processes) over a fixed one-hour window that starts with the first send.
 
-The cache is Redis in production so the limits hold across web processes.
+Three budgets: per client IP; per destination and IP (small, so one client cannot flood a
+number or address); per destination (larger, so a victim's number is not blocked for its owner
+by a few strangers, while it still caps what many clients together can send there).
 """
 
 import hashlib
@@ -27,10 +30,14 @@ def _hit(key: str) -> int:
 
 
 def allow_send(*, ip: str, destination: str) -> bool:
-    """Count one send for this IP and destination; False when either is over its budget."""
-    ip_count = _hit(_key("ip", ip))
-    destination_count = _hit(_key("to", destination))
-    return (
-        ip_count <= settings.VERIFICATION_SENDS_PER_IP_PER_HOUR
-        and destination_count <= settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR
-    )
+    """Count one send for this IP and destination; False when any budget is spent."""
+    budgets = [
+        (_key("ip", ip), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR),
+        (
+            _key("to-from", f"{destination}|{ip}"),
+            settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP,
+        ),
+        (_key("to", destination), settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR),
+    ]
+    counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
+    return all(count <= budget for count, budget in counts)

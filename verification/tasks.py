@@ -1,5 +1,6 @@
 """Celery tasks: thin wrappers over verification's actions, with the retry policy."""
 
+import logging
 import random
 
 from celery import shared_task
@@ -8,6 +9,8 @@ from django.conf import settings
 from verification.actions import codes, delivery
 from verification.backends import TransientDeliveryError
 from verification.queries import stuck_message_ids
+
+logger = logging.getLogger(__name__)
 
 
 def retry_delay(retries: int) -> float:
@@ -25,6 +28,11 @@ def deliver_message_task(self, message_id: int) -> None:
             delivery.give_up_delivery(message_id=message_id, error=exc)
             return
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
+    except Exception as exc:
+        # A bug or a broken setting, not the network: record it on the message instead of
+        # leaving it queued for ever.
+        logger.exception("delivering message %s failed unexpectedly", message_id)
+        delivery.give_up_delivery(message_id=message_id, error=exc)
 
 
 @shared_task

@@ -109,3 +109,27 @@ def test_an_empty_sign_in_form_explains_itself(client):
     response = client.post("/accounts/login/", {"login": "", "password": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["login"] and response.context["form"].errors["password"]
+
+
+def test_failures_count_against_the_account_whichever_identifier_is_typed(phone_user):
+    for login in [
+        "+919876543210",
+        phone_user.account_id,
+        "98765 43210",
+        phone_user.account_id,
+        "+91 98765 43210",
+    ]:
+        sign_in(Client(REMOTE_ADDR="10.0.0.1"), login, password="Wrong!Pass9")
+    response = sign_in(Client(REMOTE_ADDR="10.0.0.3"), phone_user.account_id)
+    assert "Too many failed sign-in attempts" in _error_of(response)
+
+
+def test_ten_digits_that_name_two_accounts_lock_neither_of_them(phone_user):
+    """9876543210 is the phone (in national format) of one account; make it another's ID."""
+    sign_up(Client(), email="ravi@example.com")
+    other = User.objects.get(email="ravi@example.com")
+    User.objects.filter(pk=other.pk).update(account_id="9876543210")
+    for _ in range(6):
+        sign_in(Client(REMOTE_ADDR="10.0.0.1"), "9876543210", password="Wrong!Pass9")
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.2"), "+919876543210").status_code == 302
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.4"), "ravi@example.com").status_code == 302

@@ -212,7 +212,8 @@ def _visible_text(response) -> str:
 def test_a_taken_number_or_email_looks_like_a_new_one_and_the_owner_is_told(client, taken):
     from django.test import Client
 
-    sign_up(Client(), **taken)
+    with time_machine.travel(timezone.now() - timezone.timedelta(minutes=2)):
+        sign_up(Client(), **taken)
     DevOutboxMessage.objects.all().delete()
     fresh = {"phone": "98765 43211"} if "phone" in taken else {"email": "ravi@example.com"}
 
@@ -239,12 +240,18 @@ def test_a_pending_sign_up_does_not_block_the_real_owner_and_is_cleaned_up(clien
 
     from verification.actions.codes import purge_expired_codes
 
-    stranger = Client()
-    send_code(stranger, phone=MOBILE_IN)
+    start = timezone.now()
+    stranger = Client(REMOTE_ADDR="10.0.0.66")
+    with time_machine.travel(start, tick=False):
+        send_code(stranger, phone=MOBILE_IN)
     stranger_code_id = stranger.session["portal_signup"]["code_id"]
 
-    owner = Client()
-    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=5)):
+    owner = Client(REMOTE_ADDR="10.0.0.7")
+    with time_machine.travel(start + timezone.timedelta(seconds=20), tick=False):
+        # One code per minute to a number, whoever asks: the owner waits at most that long.
+        response = send_code(owner, phone=MOBILE_IN)
+        assert "You can ask for a new code in 40 seconds" in response.content.decode()
+    with time_machine.travel(start + timezone.timedelta(seconds=61)):
         assert sign_up(owner, phone=MOBILE_IN).status_code == 302
     assert str(User.objects.get().phone) == MOBILE_IN_E164
 
@@ -253,18 +260,65 @@ def test_a_pending_sign_up_does_not_block_the_real_owner_and_is_cleaned_up(clien
     assert not VerificationCode.objects.filter(pk=stranger_code_id).exists()
 
 
-def test_sends_over_the_hourly_budget_of_a_number_are_refused(client, settings):
+def test_an_email_claimed_but_unproven_by_another_account_does_not_block_its_owner(client):
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    with time_machine.travel(timezone.now() - timezone.timedelta(minutes=2)):
+        sign_up(Client(), phone=MOBILE_IN)
+    squatter = User.objects.get()
+    EmailAddress.objects.create(user=squatter, email="asha@example.com", verified=False)
+
+    assert sign_up(client, email="asha@example.com").status_code == 302
+    assert User.objects.get(email="asha@example.com") != squatter
+    assert not EmailAddress.objects.filter(user=squatter).exists()
+
+
+def test_after_five_wrong_tries_a_new_code_can_be_sent_and_used(client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        send_code(client, phone=MOBILE_IN)
+        code = code_sent_to(MOBILE_IN_E164)
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(5):
+            create_account(client, code=wrong, phone=MOBILE_IN)
+    with time_machine.travel(start + timezone.timedelta(seconds=61)):
+        assert send_code(client, phone=MOBILE_IN).status_code == 200
+        assert VerificationCode.objects.count() == 2
+        response = create_account(client, code=code_sent_to(MOBILE_IN_E164), phone=MOBILE_IN)
+    assert response.status_code == 302
+
+
+def _sends_a_minute_apart(senders, phone=MOBILE_IN):
+    start = timezone.now()
+    responses = []
+    for n, sender in enumerate(senders):
+        with time_machine.travel(start + timezone.timedelta(seconds=61 * n), tick=False):
+            responses.append(send_code(sender, phone=phone))
+    return responses
+
+
+def test_sends_over_the_hourly_budget_of_a_number_are_refused(settings):
     from django.test import Client
 
     settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR = 3
-    for n in range(3):
-        assert send_code(Client(REMOTE_ADDR=f"10.0.0.{n}"), phone=MOBILE_IN).status_code == 200
-    response = send_code(Client(REMOTE_ADDR="10.0.0.9"), phone=MOBILE_IN)
-    assert response.status_code == 400
-    assert "Too many codes were requested" in response.content.decode()
+    responses = _sends_a_minute_apart([Client(REMOTE_ADDR=f"10.0.0.{n}") for n in range(4)])
+    assert [r.status_code for r in responses] == [200, 200, 200, 400]
+    assert "Too many codes were requested" in responses[-1].content.decode()
     assert DevOutboxMessage.objects.count() == 3
     # Another number is not affected.
     assert send_code(Client(REMOTE_ADDR="10.0.0.9"), phone="98765 43211").status_code == 200
+
+
+def test_one_client_cannot_spend_the_budget_of_a_number(settings):
+    from django.test import Client
+
+    settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP = 2
+    attacker = Client(REMOTE_ADDR="10.0.0.66")
+    owner = Client(REMOTE_ADDR="10.0.0.7")
+    responses = _sends_a_minute_apart([attacker, attacker, attacker, owner])
+    # The attacker's third send is refused; the owner, from their own network, gets a code.
+    assert [r.status_code for r in responses] == [200, 200, 400, 200]
 
 
 def test_sends_over_the_hourly_budget_of_an_ip_are_refused(client, settings):
@@ -274,3 +328,16 @@ def test_sends_over_the_hourly_budget_of_an_ip_are_refused(client, settings):
     response = send_code(client, phone="98765 43213")
     assert "Too many codes were requested" in response.content.decode()
     assert DevOutboxMessage.objects.count() == 2
+
+
+def test_a_page_in_an_unusual_language_still_renders(client):
+    for path in ("/accounts/signup/", "/accounts/login/"):
+        assert client.get(path, HTTP_ACCEPT_LANGUAGE="udm").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/email/", "/accounts/phone/change/", "/accounts/phone/verify/"]
+)
+def test_allauths_own_email_and_phone_pages_are_closed(client, path):
+    sign_up(client, phone=MOBILE_IN)
+    assert client.get(path).status_code == 404

@@ -88,3 +88,55 @@ def test_the_suite_runs_on_postgresql_and_redis(settings):
     cache.set("probe", "ok")
     assert cache.get("probe") == "ok"
     assert type(cache).__module__ == "django.core.cache.backends.redis"
+
+
+def test_a_code_message_that_expired_while_queued_is_never_sent():
+    from django.utils import timezone
+
+    past = timezone.now() - timezone.timedelta(seconds=1)
+    message = queue_message(
+        channel="sms",
+        to="+919876543210",
+        template="accounts/messages/signup_code",
+        secrets_={"code": "482913"},
+        expires_at=past,
+    )
+    message.refresh_from_db()
+    assert message.status == "failed" and message.error_code == "expired"
+    assert not DevOutboxMessage.objects.exists()
+
+
+def test_an_unexpected_error_is_recorded_on_the_message_not_retried_for_ever(settings):
+    with transaction.atomic():
+        message = queue_message(
+            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+        )
+        # The key changes before the worker runs (a botched SECRET_KEY rotation).
+        settings.SECRET_KEY = "another-key-entirely"
+    message.refresh_from_db()
+    assert message.status == "failed" and message.error_code == "ValueError"
+    assert not DevOutboxMessage.objects.exists()
+
+
+def test_stuck_messages_are_enqueued_again_but_not_stale_ones(settings):
+    from django.utils import timezone
+
+    from verification.tasks import requeue_stuck_messages
+
+    now = timezone.now()
+    stuck = OutboundMessage(channel="sms", kind="account_exists", to="+919876543210")
+    stuck.set_content(body="You already have an account.")
+    stuck.save()
+    stale = OutboundMessage(
+        channel="sms",
+        kind="account_exists",
+        to="+919876543211",
+        created_at=now - timezone.timedelta(days=2),
+    )
+    stale.set_content(body="You already have an account.")
+    stale.save()
+    OutboundMessage.objects.update(updated_at=now - timezone.timedelta(hours=1))
+
+    assert requeue_stuck_messages() == 1
+    assert OutboundMessage.objects.get(pk=stuck.pk).status == "sent"
+    assert OutboundMessage.objects.get(pk=stale.pk).status == "queued"

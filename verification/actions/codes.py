@@ -1,6 +1,7 @@
 """Codes: issued as 6 digits from `secrets`, kept only as a keyed hash bound to the purpose
 and destination, valid 10 minutes, single use, void after 5 wrong tries."""
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,28 +35,40 @@ def _new_code() -> str:
 def issue_code(
     *, purpose: str, channel: str, destination: str, previous_id: int | None = None
 ) -> tuple[VerificationCode, str]:
-    """Create a code, or replace the code of `previous_id` when it is for the same destination.
+    """Create a code, or replace the code of `previous_id` (a resend) when that record is for
+    the same destination and still usable: a resend keeps the failure count. A used or void
+    record is not revived; a new one starts.
 
-    A replacement keeps the failure count, and is refused inside the resend cooldown.
+    Refused inside the cooldown after any code to this destination, whoever asked for it, so
+    a new browser session does not skip it.
     """
     now = timezone.now()
+    cooldown = timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
+    last_sent = (
+        VerificationCode.objects.filter(purpose=purpose, destination=destination)
+        .order_by("-last_sent_at")
+        .values_list("last_sent_at", flat=True)
+        .first()
+    )
+    if last_sent is not None and now < last_sent + cooldown:
+        raise ResendTooSoon(seconds_left=math.ceil((last_sent + cooldown - now).total_seconds()))
     record = None
     if previous_id is not None:
         record = (
             VerificationCode.objects.select_for_update()
-            .filter(pk=previous_id, purpose=purpose, destination=destination, used_at=None)
+            .filter(
+                pk=previous_id,
+                purpose=purpose,
+                destination=destination,
+                used_at=None,
+                failed_attempts__lt=settings.VERIFICATION_CODE_MAX_ATTEMPTS,
+            )
             .first()
         )
-    if record is not None:
-        ready_at = record.last_sent_at + timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
-        if now < ready_at:
-            raise ResendTooSoon(seconds_left=max(1, int((ready_at - now).total_seconds() + 0.999)))
-    else:
-        record = VerificationCode(
-            purpose=purpose, channel=channel, destination=destination, code_hash="", created_at=now
+    if record is None:
+        record = VerificationCode.objects.create(
+            purpose=purpose, channel=channel, destination=destination, code_hash="", expires_at=now
         )
-        record.expires_at = now
-        record.save()
     code = _new_code()
     record.code_hash = crypto.hash_code(
         code_id=record.pk, purpose=purpose, destination=destination, code=code

@@ -24,6 +24,11 @@ def deliver_message(*, message_id: int) -> None:
         message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != OutboundMessage.Status.QUEUED:
             return
+        if message.expires_at is not None and timezone.now() >= message.expires_at:
+            _record_failure(
+                message, PermanentDeliveryError("expired before it could be sent", code="expired")
+            )
+            return
         message.attempts += 1
         try:
             provider_id = _send(message)
@@ -56,7 +61,7 @@ def give_up_delivery(*, message_id: int, error: Exception) -> None:
 
 def _record_failure(message: OutboundMessage, error: Exception) -> None:
     message.status = OutboundMessage.Status.FAILED
-    message.error_code = getattr(error, "code", "")[:32]
+    message.error_code = str(getattr(error, "code", "") or type(error).__name__)[:32]
     message.error_message = str(error)[:500]
     message.encrypted_content = ""
     message.save()

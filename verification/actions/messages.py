@@ -2,6 +2,7 @@
 (in the request), stored encrypted, and a Celery task delivers it once the transaction commits."""
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
 from django.template.exceptions import TemplateDoesNotExist
@@ -31,6 +32,7 @@ def queue_message(
     template: str,
     context: dict | None = None,
     secrets_: dict | None = None,
+    expires_at: datetime | None = None,
 ) -> OutboundMessage:
     """Render and queue one message; deliver it after the surrounding transaction commits.
 
@@ -52,6 +54,7 @@ def queue_message(
         to=to,
         subject=subject,
         preview=_render(template, "body.txt", masked_context),
+        expires_at=expires_at,
     )
     message.set_content(body=body, html=html)
     message.save()

@@ -2,7 +2,7 @@
 
 import smtplib
 
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import DNS_NAME, EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
 
 from verification.backends import PermanentDeliveryError, TransientDeliveryError
@@ -10,7 +10,14 @@ from verification.models import Channel, DevOutboxMessage
 
 
 def send_email(*, to: str, subject: str, body: str, html: str, from_email: str) -> str:
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=[to])
+    message_id = make_msgid(domain=DNS_NAME)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=from_email,
+        to=[to],
+        headers={"Message-ID": message_id},
+    )
     if html:
         message.attach_alternative(html, "text/html")
     try:
@@ -29,7 +36,7 @@ def send_email(*, to: str, subject: str, body: str, html: str, from_email: str) 
         raise error(f"SMTP {exc.smtp_code}", code=str(exc.smtp_code)) from exc
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientDeliveryError(f"SMTP connection: {type(exc).__name__}") from exc
-    return message.extra_headers.get("Message-ID", "") or "smtp"
+    return message_id
 
 
 class OutboxEmailBackend(BaseEmailBackend):
