@@ -14,14 +14,18 @@ from accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Create a staff account. The password may come from ADMIN_PASSWORD (for scripts)."
+    help = (
+        "Create a staff account. Email and password may come from ADMIN_EMAIL and ADMIN_PASSWORD "
+        "(for scripts); otherwise they are asked for."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--email", help="the staff member's email address")
 
     def handle(self, *args, email=None, **options):
         interactive = os.isatty(0)
-        email = (email or (input("Email: ") if interactive else "")).strip().lower()
+        email = email or os.environ.get("ADMIN_EMAIL") or (input("Email: ") if interactive else "")
+        email = email.strip().lower()
         try:
             validate_email(email)
         except ValidationError:
