@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
+
+# Staff sign in through the portal's own sign-in (its rate limits, and later its second factor),
+# not through admin's separate form.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     # The portal's own sign-up page comes before allauth's URLs so it takes /accounts/signup/.

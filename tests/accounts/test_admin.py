@@ -27,12 +27,21 @@ def test_createadmin_makes_a_staff_account_that_signs_in_to_admin(monkeypatch):
     call_command("createadmin", email="Staff@Example.com")
     staff = User.objects.get(email="staff@example.com")
     assert staff.is_staff and staff.is_superuser and len(staff.account_id) == 10
+
     client = Client()
+    to_sign_in = client.get("/admin/", follow=True)
+    assert to_sign_in.request["PATH_INFO"] == "/accounts/login/"
     response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "staff@example.com", "password": "Ledger!Moon2026"},
+        "/accounts/login/",
+        {
+            "login": "staff@example.com",
+            "password": "Ledger!Moon2026",
+            "next": "/admin/login/?next=/admin/",
+        },
+        follow=True,
     )
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.request["PATH_INFO"] == "/admin/" and response.status_code == 200
+    assert "Site administration" in response.content.decode()
 
 
 def test_createadmin_enforces_the_password_policy(monkeypatch):
