@@ -31,8 +31,9 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["account_id", "phone", "email", "status", "date_joined", "last_login"]}),
         ("Staff", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
-    add_fieldsets = [
-        (None, {"fields": ["email", "password1", "password2"]}),
-    ]
     filter_horizontal = ["groups"]
     inlines = [ConsentInline]
+
+    def has_add_permission(self, request) -> bool:
+        # Accounts are created by their owners (sign-up) or for staff by `manage.py createadmin`.
+        return False

@@ -88,3 +88,20 @@ def test_people_who_are_not_staff_cannot_open_admin():
     sign_up(client, phone="98765 43210")
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_admin_pages_for_accounts_open(staff_client):
+    sign_up(Client(), phone="98765 43210")
+    user = User.objects.get(phone="+919876543210")
+    for path in [
+        "/admin/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{user.pk}/change/",
+        "/admin/verification/outboundmessage/",
+    ]:
+        assert staff_client.get(path).status_code == 200, path
+    # Accounts are made by sign-up or createadmin, and delivery records are kept.
+    assert staff_client.get("/admin/accounts/user/add/").status_code == 403
+    message = OutboundMessage.objects.first()
+    delete = f"/admin/verification/outboundmessage/{message.pk}/delete/"
+    assert staff_client.get(delete).status_code == 403
