@@ -87,12 +87,19 @@ def _worker_session(django_db_setup, django_db_blocker):
 
     from config.celery import app
 
-    with django_db_blocker.unblock():
-        app.control.purge() if settings.USES_REDIS else None
-    with start_worker(
+    if settings.USES_REDIS:
+        app.control.purge()
+    running = start_worker(
         app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
-    ) as worker:
+    )
+    # Celery's Django fixup runs the system checks as the worker starts; on SQLite they open
+    # the database. Tasks themselves only touch it inside tests that allow it.
+    with django_db_blocker.unblock():
+        worker = running.__enter__()
+    try:
         yield worker
+    finally:
+        running.__exit__(None, None, None)
 
 
 @pytest.fixture
