@@ -1,5 +1,5 @@
 """The allauth adapter: phone numbers live on our user model, messages leave through
-verification, sign-in errors are generic, and failed sign-ins are counted per identifier."""
+verification, sign-in errors are generic, and failed sign-ins are counted per account."""
 
 import operator
 from functools import reduce

@@ -21,12 +21,15 @@ SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
 class CountryField(forms.ChoiceField):
-    def __init__(self, **kwargs) -> None:
+    """The allowed countries and regions, each shown with its dial code."""
+
+    def __init__(self, *, invalid_choice=None, **kwargs) -> None:
         super().__init__(
             label=_("Country/Region"),
             choices=phones.country_choices,
             error_messages={
-                "invalid_choice": _("Sign-up isn't available in this country/region yet."),
+                "invalid_choice": invalid_choice
+                or _("Sign-up isn't available in this country/region yet."),
                 "required": _("Choose your country or region."),
             },
             **kwargs,
@@ -48,9 +51,10 @@ class SignInForm(LoginForm):
             max_length=254,
             widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
         )
-        self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION, required=False)
-        self.fields["country"].error_messages["invalid_choice"] = _(
-            "Choose a country or region from the list."
+        self.fields["country"] = CountryField(
+            initial=settings.PHONE_DEFAULT_REGION,
+            required=False,
+            invalid_choice=_("Choose a country or region from the list."),
         )
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
         if "remember" in self.fields:
@@ -79,8 +83,14 @@ class SignInForm(LoginForm):
 
 
 # --- Sign-up -------------------------------------------------------------------------------------
-class DestinationForm(forms.Form):
-    """Where the code goes: a country/region and phone number, or an email address."""
+class SendCodeForm(forms.Form):
+    """Where the code goes (a country/region and phone number, or an email address) and the
+    CAPTCHA that must be solved before anything is sent."""
+
+    captcha = CaptchaField(
+        label=_("CAPTCHA"),
+        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+    )
 
     def __init__(self, *args, channel: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -119,13 +129,6 @@ class DestinationForm(forms.Form):
             else:
                 cleaned["destination"] = email
         return cleaned
-
-
-class SendCodeForm(DestinationForm):
-    captcha = CaptchaField(
-        label=_("CAPTCHA"),
-        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
-    )
 
 
 class CreateAccountForm(forms.Form):

@@ -95,8 +95,8 @@ _FINAL = {OutboundMessage.Status.DELIVERED, OutboundMessage.Status.FAILED}
 
 
 @transaction.atomic
-def record_provider_status(*, provider_message_id: str, status: str, error_code: str = "") -> bool:
-    """Apply a provider's status report; return False when no message matches."""
+def record_provider_status(*, provider_message_id: str, status: str, error_code: str = "") -> None:
+    """Apply a provider's status report (unknown messages and states are ignored)."""
     message = (
         OutboundMessage.objects.select_for_update()
         .filter(provider_message_id=provider_message_id)
@@ -104,9 +104,9 @@ def record_provider_status(*, provider_message_id: str, status: str, error_code:
     )
     new_status = _TWILIO_STATES.get(status)
     if message is None or new_status is None:
-        return message is not None
+        return
     if message.status in _FINAL or message.status == new_status:
-        return True
+        return
     message.status = new_status
     if new_status == OutboundMessage.Status.DELIVERED:
         message.delivered_at = timezone.now()
@@ -114,4 +114,3 @@ def record_provider_status(*, provider_message_id: str, status: str, error_code:
         message.error_code = error_code[:32]
         message.error_message = f"provider reported {status}"
     message.save()
-    return True

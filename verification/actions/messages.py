@@ -56,10 +56,7 @@ def queue_message(
         preview=_render(template, "body.txt", masked_context),
         expires_at=expires_at,
     )
-    message.set_content(body=body, html=html)
-    message.save()
-    transaction.on_commit(lambda: _enqueue(message.pk))
-    return message
+    return _store_and_enqueue(message, body=body, html=html)
 
 
 def queue_rendered_email(
@@ -69,6 +66,10 @@ def queue_rendered_email(
     message = OutboundMessage(
         channel=Channel.EMAIL, kind=kind, to=to, subject=subject, preview=f"[{kind}] {subject}"
     )
+    return _store_and_enqueue(message, body=body, html=html)
+
+
+def _store_and_enqueue(message: OutboundMessage, *, body: str, html: str) -> OutboundMessage:
     message.set_content(body=body, html=html)
     message.save()
     transaction.on_commit(lambda: _enqueue(message.pk))
