@@ -6,12 +6,15 @@ from functools import reduce
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import messages
+from accounts.actions import sign_in
 from accounts.models import User
+from verification import crypto
 from verification.actions.messages import queue_rendered_email
 
 GENERIC_SIGN_IN_ERROR = _(
@@ -27,6 +30,10 @@ class AccountAdapter(DefaultAccountAdapter):
         "invalid_login": GENERIC_SIGN_IN_ERROR,
         "too_many_login_attempts": _(
             "Too many failed sign-in attempts. Wait a few minutes, or reset your password."
+        ),
+        "sign_in_locked": _(
+            "Sign-in with this password is locked after too many failed attempts. "
+            "Reset your password with a code to unlock it."
         ),
     }
 
@@ -74,23 +81,59 @@ class AccountAdapter(DefaultAccountAdapter):
             html=html,
         )
 
-    # --- Rate limit of failed sign-ins ---------------------------------------------------------
+    # --- Sign-in stages: our second-factor step (app, recovery code or SMS) replaces allauth's
+    # MFA step and its separate "trust this browser" page (a checkbox on our step instead).
+    def get_login_stages(self) -> list[str]:
+        stages = [
+            stage
+            for stage in super().get_login_stages()
+            if stage
+            not in ("allauth.mfa.stages.AuthenticateStage", "allauth.mfa.stages.TrustStage")
+        ]
+        return [*stages, "accounts.stages.SecondFactorStage"]
+
+    # --- Failed sign-ins: allauth limits per IP and per account and IP; accounts.actions.sign_in
+    # adds the per-account limit across all IPs --------------------------------------------------
+    def pre_authenticate(self, request, **credentials: Any) -> None:
+        # Checked first: a try refused here must not also use up allauth's budgets.
+        accounts = self._accounts_named_by(credentials)
+        refusal = sign_in.check_sign_in_allowed(
+            request, accounts=accounts, identifier=self._identifier(credentials)
+        )
+        if refusal is not None:
+            raise self.validation_error(
+                "sign_in_locked" if refusal.locked else "too_many_login_attempts"
+            )
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request, **credentials: Any) -> None:
+        sign_in.record_failed_sign_in(
+            request,
+            accounts=self._accounts_named_by(credentials),
+            identifier=self._identifier(credentials),
+        )
+
     def _get_login_attempts_cache_key(self, request, **credentials: Any) -> str:
-        """The bucket of failed sign-ins: the account the identifier names (so its phone, email
-        and account ID share one), else the identifier itself. allauth's own key ignores phone
-        numbers: every number would share one bucket, and five failures would lock out all."""
+        """allauth's bucket of failed sign-ins, here per account and IP: the account the
+        identifier names (so its phone, email and account ID share one), else the identifier.
+        allauth's own key ignores phone numbers (every number would share one bucket), and a
+        key per account alone would let anyone lock the owner out."""
         site = get_current_site(request)
+        ip = self.get_client_ip(request)
         accounts = sorted({user.pk for user in self._accounts_named_by(credentials)})
         if accounts:
-            return f"{site.domain}:account:" + "|".join(str(pk) for pk in accounts)
-        identifier = (
+            return f"{site.domain}:account:" + "|".join(str(pk) for pk in accounts) + f":{ip}"
+        return f"{site.domain}:{self._identifier(credentials)}:{ip}"
+
+    @staticmethod
+    def _identifier(credentials: dict[str, Any]) -> str:
+        return str(
             credentials.get("email")
             or credentials.get("phone")
             or credentials.get("account_id")
             or credentials.get("username")
             or ""
-        )
-        return f"{site.domain}:{str(identifier).lower()}"
+        ).lower()
 
     @staticmethod
     def _accounts_named_by(credentials: dict[str, Any]) -> list[User]:
@@ -105,4 +148,24 @@ class AccountAdapter(DefaultAccountAdapter):
             lookups.append(Q(email__iexact=credentials["email"]))
         if not lookups:
             return []
-        return list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])
+        return list(
+            User.objects.filter(reduce(operator.or_, lookups)).only(
+                "pk", "failed_sign_ins", "last_failed_sign_in_at"
+            )[:2]
+        )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Authenticator-app secrets and recovery-code seeds are encrypted at rest."""
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
+
+    def get_totp_label(self, user) -> str:
+        return str(user.account_id)
+
+    def get_totp_issuer(self) -> str:
+        return "Account Portal"

@@ -2,7 +2,9 @@
 
 import re
 
+from allauth.account.forms import ChangePasswordForm as BaseChangePasswordForm
 from allauth.account.forms import LoginForm
+from allauth.core import context
 from captcha.fields import CaptchaField
 from django import forms
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
+from accounts.actions.security import settle_other_sessions
 from accounts.models import User
 from verification.models import Channel
 
@@ -203,3 +206,155 @@ class CreateAccountForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+# --- Security page -------------------------------------------------------------------------------
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            label=_("Verification code"),
+            max_length=6,
+            min_length=6,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9]{6}",
+                }
+            ),
+            error_messages={
+                "required": _("Enter the 6-digit code we sent you."),
+                "min_length": _("The code has 6 digits."),
+                "max_length": _("The code has 6 digits."),
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean((value or "").strip())
+        if value and not SIX_DIGITS.match(value):
+            raise ValidationError(_("The code has 6 digits."))
+        return value
+
+
+class ContactForm(forms.Form):
+    """A recovery phone (country/region and number) or a recovery email."""
+
+    def __init__(self, *args, channel: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        if channel == Channel.SMS:
+            self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION)
+            self.fields["phone"] = forms.CharField(
+                label=_("Phone number"),
+                max_length=32,
+                widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
+            )
+        else:
+            self.fields["email"] = forms.CharField(
+                label=_("Email"),
+                max_length=254,
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+            )
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if self.channel == Channel.SMS:
+            if "phone" in cleaned and "country" in cleaned:
+                try:
+                    cleaned["destination"] = phones.parse_mobile_number(
+                        cleaned["phone"], cleaned["country"]
+                    )
+                except ValidationError as error:
+                    self.add_error("phone", error)
+        elif "email" in cleaned:
+            email = cleaned["email"].strip().lower()
+            try:
+                validate_email(email)
+            except ValidationError:
+                self.add_error("email", _("Enter a valid email address, like name@example.com."))
+            else:
+                cleaned["destination"] = email
+        return cleaned
+
+
+class ContactWithCaptchaForm(ContactForm):
+    """Where a code goes when the person is not signed in: a CAPTCHA comes first."""
+
+    captcha = CaptchaField(
+        label=_("CAPTCHA"),
+        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+    )
+
+
+class CodeForm(forms.Form):
+    code = CodeField()
+
+
+class NewPasswordForm(forms.Form):
+    """The code, then a new password twice (password reset)."""
+
+    code = CodeField(required=False)
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Choose a new password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Confirm password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type your new password again.")},
+    )
+
+    def __init__(self, *args, code_required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = code_required
+        self.fields["password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def check_password_for(self, user: User) -> bool:
+        """Validate the new password against the policy for `user`; False with errors."""
+        password = self.cleaned_data.get("password1")
+        if password and password != self.cleaned_data.get("password2"):
+            self.add_error("password2", _("The passwords don't match."))
+            return False
+        try:
+            password_validation.validate_password(password, user=user)
+        except ValidationError as error:
+            self.add_error("password1", error)
+            return False
+        return True
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and everything in it will be deleted"),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class ChangePasswordForm(BaseChangePasswordForm):
+    """allauth's change of password, with the choice to sign out everywhere else."""
+
+    sign_out_others = forms.BooleanField(
+        label=_("Sign out of all other sessions"), required=False, initial=True
+    )
+
+    def save(self) -> None:
+        super().save()
+        settle_other_sessions(
+            context.request, user=self.user, sign_out=self.cleaned_data["sign_out_others"]
+        )

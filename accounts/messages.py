@@ -36,3 +36,63 @@ def send_sms_code(*, phone: str, code: str) -> None:
 
 def send_unknown_account_notice(*, phone: str) -> None:
     queue_message(channel=Channel.SMS, to=phone, template="accounts/messages/unknown_account")
+
+
+# --- Security notices ----------------------------------------------------------------------------
+def notice_destinations(user) -> list[tuple[str, str]]:
+    """Where the account's security notices go: its email (or recovery email); an account
+    with no email gets them by SMS to its phone (or recovery phone)."""
+    email = user.email or user.recovery_email
+    if email:
+        return [(Channel.EMAIL, email)]
+    phone = user.phone or user.recovery_phone
+    return [(Channel.SMS, str(phone))] if phone else []
+
+
+def send_security_notice(
+    *, user, notice: str, context: dict | None = None, also_to: tuple[tuple[str, str], ...] = ()
+) -> None:
+    """Tell the person about a sensitive change or a new sign-in. `also_to` adds contacts that
+    must hear of it too (the old recovery contact when it is replaced)."""
+    destinations = list(dict.fromkeys([*notice_destinations(user), *also_to]))
+    for channel, destination in destinations:
+        queue_message(
+            channel=channel,
+            to=destination,
+            template=f"accounts/messages/notice_{notice}",
+            context={"account_id": user.account_id, **(context or {})},
+        )
+
+
+def send_password_reset_code(*, channel: str, destination: str, code: str, expires_at) -> None:
+    queue_message(
+        channel=channel,
+        to=destination,
+        template="accounts/messages/password_reset_code",
+        context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
+        secrets_={"code": code},
+        expires_at=expires_at,
+    )
+
+
+def send_contact_code(*, channel: str, destination: str, code: str, expires_at) -> None:
+    """The code that proves a new recovery phone or email, or re-authenticates by SMS."""
+    queue_message(
+        channel=channel,
+        to=destination,
+        template="accounts/messages/contact_code",
+        context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
+        secrets_={"code": code},
+        expires_at=expires_at,
+    )
+
+
+def send_second_factor_code(*, phone: str, code: str, expires_at, minutes: int) -> None:
+    queue_message(
+        channel=Channel.SMS,
+        to=phone,
+        template="accounts/messages/second_factor_code",
+        context={"minutes": minutes},
+        secrets_={"code": code},
+        expires_at=expires_at,
+    )

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -60,6 +61,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("staff", default=False)
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField("joined", default=timezone.now)
+    # Recovery contacts: where password-reset codes and security notices may also go. They do
+    # not sign anyone in, so they need not be unique.
+    recovery_phone = PhoneNumberField("recovery phone", null=True, blank=True, db_index=True)
+    recovery_email = models.EmailField("recovery email", null=True, blank=True)  # noqa: DJ001
+    # Consecutive failed sign-ins (any IP); a success or a password reset sets it back to 0.
+    failed_sign_ins = models.PositiveIntegerField(default=0)
+    last_failed_sign_in_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -77,6 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_has_phone_or_email",
             ),
         ]
+        indexes = [models.Index(Lower("recovery_email"), name="user_recovery_email")]
 
     def __str__(self) -> str:
         return self.account_id
@@ -100,3 +109,80 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} accepted terms {self.terms_version}"
+
+
+class SecurityEvent(models.Model):
+    """One line of the person's security log. `detail` never holds a secret: contacts in it
+    are masked, codes and passwords never appear."""
+
+    class Kind(models.TextChoices):
+        SIGNED_UP = "signed_up", _("Account created")
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        SIGN_IN_LOCKED = "sign_in_locked", _("Sign-in locked after too many failed attempts")
+        SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong two-factor code")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset with a code")
+        TWO_FACTOR_ON = "two_factor_on", _("Two-factor authentication turned on")
+        TWO_FACTOR_OFF = "two_factor_off", _("Two-factor authentication turned off")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("New recovery codes")
+        RECOVERY_PHONE_SET = "recovery_phone_set", _("Recovery phone set")
+        RECOVERY_PHONE_REMOVED = "recovery_phone_removed", _("Recovery phone removed")
+        RECOVERY_EMAIL_SET = "recovery_email_set", _("Recovery email set")
+        RECOVERY_EMAIL_REMOVED = "recovery_email_removed", _("Recovery email removed")
+        SESSION_ENDED = "session_ended", _("Signed out of a session")
+        OTHER_SESSIONS_ENDED = "other_sessions_ended", _("Signed out of all other sessions")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="security_log")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KnownBrowser(models.Model):
+    """A browser this account has signed in from, known by the keyed hash of its browser
+    cookie. A sign-in from any other browser sends a notice; failures from a known browser do
+    not make its owner wait behind an attacker's failures."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_browsers")
+    key_hash = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key_hash"], name="unique_known_browser")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} browser since {self.first_seen_at:%Y-%m-%d}"
+
+
+class SmsSecondFactor(models.Model):
+    """Two-factor by SMS: an HOTP secret per person (pyotp). Each code sent uses the next
+    counter; a code is accepted once, within its lifetime, and is void after 5 wrong tries."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sms_second_factor")
+    encrypted_secret = models.TextField()
+    enabled_at = models.DateTimeField(null=True, blank=True)  # None while being set up
+    counter = models.PositiveIntegerField(default=0)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failed_attempts = models.PositiveSmallIntegerField(default=0)
+    code_used = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"SMS two-factor of {self.user}"
+
+    @property
+    def enabled(self) -> bool:
+        return self.enabled_at is not None

@@ -88,3 +88,30 @@ def display(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask(e164: str) -> str:
+    """+919876543210 -> +91 ••••• •3210: enough for the owner to recognise it."""
+    shown = display(e164)
+    digits_left = 4
+    masked = []
+    for char in reversed(shown):
+        if char.isdigit() and digits_left > 0:
+            digits_left -= 1
+            masked.append(char)
+        elif char.isdigit():
+            masked.append("•")
+        else:
+            masked.append(char)
+    country, _, rest = "".join(reversed(masked)).partition(" ")
+    # The country code stays readable: "+91 ••••• •3210".
+    prefix = display(e164).split(" ", 1)[0]
+    return f"{prefix} {rest}" if rest else country
+
+
+def mask_email(email: str) -> str:
+    """someone@example.com -> s•••••e@example.com"""
+    local, _, domain = email.partition("@")
+    if len(local) <= 2:
+        return f"{local[:1]}•••@{domain}"
+    return f"{local[0]}{'•' * min(len(local) - 2, 5)}{local[-1]}@{domain}"

@@ -1,4 +1,5 @@
-"""Keys derived from SECRET_KEY: one to hash codes, one to encrypt message content at rest."""
+"""Keys derived from SECRET_KEY: to hash codes and tokens, and to encrypt message content and
+secrets at rest."""
 
 import base64
 import hashlib
@@ -17,6 +18,11 @@ def hash_code(*, code_id: int, purpose: str, destination: str, code: str) -> str
     """A keyed hash binding the code to its record, purpose and destination."""
     message = f"{code_id}:{purpose}:{destination}:{code}".encode()
     return hmac.new(_derive("codes"), message, hashlib.sha256).hexdigest()
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """A keyed hash of `value` (a cookie, a token) for lookups without storing the value."""
+    return hmac.new(_derive(purpose), value.encode(), hashlib.sha256).hexdigest()
 
 
 @lru_cache(maxsize=4)

@@ -14,6 +14,10 @@ from django.core.cache import cache
 WINDOW = 60 * 60
 
 
+class SendLimitReached(Exception):  # noqa: N818 - reads as a condition
+    """A send budget is spent: nothing was sent."""
+
+
 def _key(scope: str, value: str) -> str:
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
     return f"sendlimit:{scope}:{digest}"

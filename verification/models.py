@@ -21,6 +21,9 @@ class VerificationCode(models.Model):
 
     class Purpose(models.TextChoices):
         SIGNUP = "signup", "Sign-up"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        CONTACT = "contact", "Recovery contact"
+        REAUTHENTICATION = "reauthentication", "Re-authentication"
 
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)

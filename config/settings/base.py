@@ -6,6 +6,7 @@ but Python. Production sets `DEBUG=0`, `SECRET_KEY`, `DATABASE_URL`, `REDIS_URL`
 mail settings; the portal refuses to start with development-only parts switched on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.browsers.BrowserKeyMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,7 +183,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "account_home"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 # Sign-up is the portal's own flow (accounts.views.SignupView), which asks for a phone number OR
 # an email. allauth can only say "required" or "optional" per field, so both are optional here
@@ -202,8 +207,32 @@ ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 10 * 60
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+# Failed sign-ins (accounts.actions.sign_in): per IP, per account and IP (allauth's key), and
+# per account from anywhere with a growing delay; at 100 in a row a reset by code is needed.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 5, minimum=1)
+SIGN_IN_FIRST_DELAY = env_int("SIGN_IN_FIRST_DELAY", 30, minimum=1)
+SIGN_IN_MAX_DELAY = env_int("SIGN_IN_MAX_DELAY", 300, minimum=1)
+SIGN_IN_LOCK_AFTER = env_int("SIGN_IN_LOCK_AFTER", 100, minimum=10)
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_TOTP_ISSUER = "Account Portal"
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# "Trust this browser" at the second step of sign-in skips it for 30 days in that browser.
+MFA_TRUST_ENABLED = True
+MFA_TRUST_COOKIE_AGE = timedelta(days=30)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 5 * 60, minimum=30)
+# Codes texted as the second factor live this long (pyotp HOTP, accounts.second_factor).
+SECOND_FACTOR_SMS_TTL = env_int("SECOND_FACTOR_SMS_TTL", 5 * 60, minimum=60)
+# The security checkup on /account/; cloud and devices own their steps.
+ACCOUNT_CHECKUP_STEPS = [
+    "accounts.checkup.recovery_phone",
+    "accounts.checkup.recovery_email",
+    "accounts.checkup.two_factor",
+    "cloud.checkup.cloud_sync",
+    "devices.checkup.find_device",
+]
 
 # --- Phone numbers and codes ---------------------------------------------------------------------
 PHONENUMBER_DB_FORMAT = "E164"

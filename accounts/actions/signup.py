@@ -8,14 +8,10 @@ from django.db.models import Q
 from accounts import messages
 from accounts.models import Consent, User
 from verification.actions.codes import issue_code, use_code
-from verification.limits import allow_send
+from verification.limits import SendLimitReached, allow_send
 from verification.models import Channel, VerificationCode
 
 SIGNUP = VerificationCode.Purpose.SIGNUP
-
-
-class SendLimitReached(Exception):  # noqa: N818
-    pass
 
 
 class DestinationTaken(Exception):  # noqa: N818

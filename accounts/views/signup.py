@@ -1,12 +1,9 @@
-"""Pages of the accounts app: home, sign-up, the account page and the legal texts."""
-
-from typing import cast
+"""Sign-up on one page: where to send the code, then the code, a password and consent."""
 
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.signup import complete_signup
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -15,10 +12,14 @@ from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import phones
-from accounts.actions import DestinationTaken, SendLimitReached, create_account, send_signup_code
+from accounts.actions.signup import (
+    DestinationTaken,
+    create_account,
+    send_signup_code,
+)
 from accounts.forms import CreateAccountForm, SendCodeForm
-from accounts.models import User
 from verification.actions.codes import CodeError, ResendTooSoon
+from verification.limits import SendLimitReached
 from verification.models import Channel
 
 SESSION_KEY = "portal_signup"
@@ -30,12 +31,6 @@ CODE_ERRORS = {
     "used": gettext_lazy("That code was already used. Send a new code."),
     "missing": gettext_lazy("Send a code first, then enter it here."),
 }
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("account_home")
-    return render(request, "home.html")
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
@@ -188,27 +183,3 @@ def shown(pending: dict) -> str:
     """Where the code went, as a person reads it."""
     destination = pending.get("destination", "")
     return phones.display(destination) if pending.get("channel") == Channel.SMS else destination
-
-
-@login_required
-def account_home(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)  # login_required
-    return render(
-        request,
-        "accounts/account_home.html",
-        {"phone_display": phones.display(str(user.phone)) if user.phone else ""},
-    )
-
-
-def not_yet(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """allauth's email and phone management pages, closed until the account page manages the
-    recovery email and phone itself (they would skip the portal's checks on numbers)."""
-    raise Http404
-
-
-def terms(request: HttpRequest) -> HttpResponse:
-    return render(request, "legal/terms.html")
-
-
-def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "legal/privacy.html")

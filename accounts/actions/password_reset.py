@@ -1,0 +1,67 @@
+"""Forgot password: a code to a phone or email (the account's own or a recovery contact),
+then a new password. The answers never tell whether the phone or email has an account."""
+
+from allauth.usersessions.models import UserSession
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import messages
+from accounts.actions.sign_in import clear_failed_sign_ins
+from accounts.models import SecurityEvent, User
+from accounts.security_log import record_event
+from verification.actions.codes import issue_code, use_code
+from verification.limits import SendLimitReached, allow_send
+from verification.models import Channel, VerificationCode
+
+RESET = VerificationCode.Purpose.PASSWORD_RESET
+
+
+def accounts_reached_at(*, channel: str, destination: str) -> list[User]:
+    """Accounts whose phone or email, or recovery phone or email, is `destination`."""
+    if channel == Channel.SMS:
+        match = Q(phone=destination) | Q(recovery_phone=destination)
+    else:
+        match = Q(email__iexact=destination) | Q(recovery_email__iexact=destination)
+    return list(User.objects.filter(match, is_active=True).order_by("date_joined")[:10])
+
+
+@transaction.atomic
+def send_reset_code(
+    *, channel: str, destination: str, client_ip: str, previous_id: int | None
+) -> VerificationCode:
+    """Issue a code whether or not an account is reached there (the cooldown and budgets
+    behave the same); send it only where an account is."""
+    record, code = issue_code(
+        purpose=RESET, channel=channel, destination=destination, previous_id=previous_id
+    )
+    if not allow_send(ip=client_ip, destination=destination):
+        raise SendLimitReached
+    if accounts_reached_at(channel=channel, destination=destination):
+        messages.send_password_reset_code(
+            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+        )
+    return record
+
+
+def prove_reset_code(*, destination: str, code_id: int | None, code: str) -> None:
+    """Raises CodeError; counts a wrong try."""
+    use_code(code_id=code_id, purpose=RESET, destination=destination, code=code)
+
+
+@transaction.atomic
+def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
+    """Set the new password, end every session of the account, unlock sign-in, log it and
+    tell the person."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    clear_failed_sign_ins(user)
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    record_event(user=user, kind=SecurityEvent.Kind.PASSWORD_RESET, request=request)
+    messages.send_security_notice(
+        user=user,
+        notice="password_reset",
+        context={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")},
+    )

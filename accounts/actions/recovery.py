@@ -1,0 +1,107 @@
+"""Recovery phone and recovery email: each proven by a code sent to it before it is stored;
+every change is logged and told to the old contact as well as the new."""
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import messages, phones
+from accounts.models import SecurityEvent, User
+from accounts.second_factor import has_sms_second_factor
+from accounts.security_log import record_event
+from verification.actions.codes import issue_code, use_code
+from verification.limits import SendLimitReached, allow_send
+from verification.models import Channel, VerificationCode
+
+CONTACT = VerificationCode.Purpose.CONTACT
+Kind = SecurityEvent.Kind
+
+
+class ContactInUse(Exception):  # noqa: N818 - reads as a condition
+    """The recovery phone is the only number two-factor codes can go to."""
+
+
+class SameAsAccount(Exception):  # noqa: N818
+    """The contact is the account's own phone or email already."""
+
+
+def current(user: User, channel: str) -> str:
+    value = user.recovery_phone if channel == Channel.SMS else user.recovery_email
+    return str(value) if value else ""
+
+
+def masked(channel: str, destination: str) -> str:
+    return phones.mask(destination) if channel == Channel.SMS else phones.mask_email(destination)
+
+
+@transaction.atomic
+def send_contact_code(
+    *, user: User, channel: str, destination: str, client_ip: str, previous_id: int | None
+) -> VerificationCode:
+    own = str(user.phone or "") if channel == Channel.SMS else (user.email or "")
+    if destination.lower() == own.lower():
+        raise SameAsAccount
+    record, code = issue_code(
+        purpose=CONTACT, channel=channel, destination=destination, previous_id=previous_id
+    )
+    if not allow_send(ip=client_ip, destination=destination):
+        raise SendLimitReached
+    messages.send_contact_code(
+        channel=channel, destination=destination, code=code, expires_at=record.expires_at
+    )
+    return record
+
+
+def set_recovery_contact(
+    request: HttpRequest, *, user: User, channel: str, destination: str, code_id, code: str
+) -> None:
+    """Store the contact once `code` proves it. Raises CodeError."""
+    use_code(code_id=code_id, purpose=CONTACT, destination=destination, code=code)
+    with transaction.atomic():
+        old = current(user, channel)
+        if channel == Channel.SMS:
+            user.recovery_phone = destination
+            kind = Kind.RECOVERY_PHONE_SET
+        else:
+            user.recovery_email = destination
+            kind = Kind.RECOVERY_EMAIL_SET
+        user.save(update_fields=["recovery_phone", "recovery_email"])
+        record_event(user=user, kind=kind, request=request, contact=masked(channel, destination))
+        _notify(
+            user,
+            channel,
+            change=_("was set to %(contact)s") % {"contact": masked(channel, destination)},
+            also_to=[(channel, destination)] + ([(channel, old)] if old else []),
+        )
+
+
+@transaction.atomic
+def remove_recovery_contact(request: HttpRequest, *, user: User, channel: str) -> None:
+    old = current(user, channel)
+    if not old:
+        return
+    if channel == Channel.SMS:
+        if has_sms_second_factor(user) and not user.phone:
+            raise ContactInUse
+        user.recovery_phone = None
+        kind = Kind.RECOVERY_PHONE_REMOVED
+    else:
+        user.recovery_email = None
+        kind = Kind.RECOVERY_EMAIL_REMOVED
+    user.save(update_fields=["recovery_phone", "recovery_email"])
+    record_event(user=user, kind=kind, request=request, contact=masked(channel, old))
+    _notify(user, channel, change=_("was removed"), also_to=[(channel, old)])
+
+
+def _notify(user: User, channel: str, *, change: str, also_to: list[tuple[str, str]]) -> None:
+    messages.send_security_notice(
+        user=user,
+        notice="recovery_contact",
+        context={
+            "contact_kind": _("phone") if channel == Channel.SMS else _("email"),
+            "change": change,
+            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+        },
+        also_to=tuple(also_to),
+    )

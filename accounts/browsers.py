@@ -1,0 +1,70 @@
+"""Browsers: a long-lived random cookie names each browser (so the portal can tell a new one
+from a known one), and a user agent is described in words a person recognises."""
+
+import re
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from verification import crypto
+
+COOKIE = "portal_browser"
+COOKIE_AGE = 2 * 365 * 24 * 60 * 60
+_KEY = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class BrowserKeyMiddleware:
+    """Gives every browser a random key in a cookie, once, and keeps it for two years."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        key = request.COOKIES.get(COOKIE, "")
+        fresh = not _KEY.match(key)
+        request.browser_key = secrets.token_urlsafe(32) if fresh else key  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if fresh:
+            response.set_cookie(
+                COOKIE,
+                request.browser_key,  # type: ignore[attr-defined]
+                max_age=COOKIE_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
+
+
+def browser_key_hash(request: HttpRequest) -> str:
+    """The keyed hash under which this browser is stored (never the cookie itself)."""
+    key = getattr(request, "browser_key", "") or request.COOKIES.get(COOKIE, "")
+    return crypto.keyed_hash("browser", key) if key else ""
+
+
+_BROWSERS = [
+    ("Edge", r"Edg(?:e|A|iOS)?/"),
+    ("Opera", r"OPR/|Opera"),
+    ("Samsung Internet", r"SamsungBrowser/"),
+    ("Firefox", r"Firefox/|FxiOS/"),
+    ("Chrome", r"Chrome/|CriOS/|Chromium/"),
+    ("Safari", r"Safari/"),
+]
+_SYSTEMS = [
+    ("Android", r"Android"),
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Windows", r"Windows"),
+    ("ChromeOS", r"CrOS"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("Linux", r"Linux|X11"),
+]
+
+
+def describe(user_agent: str) -> str:
+    """'Chrome on Android', 'Firefox on Windows', or 'Unknown browser'."""
+    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, user_agent)), "")
+    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, user_agent)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

@@ -1,0 +1,65 @@
+"""The security checkup on /account/: the next steps after sign-up, each with its state and
+where to fix it. Steps owned by other apps (cloud sync, Find Device) are named in the
+`ACCOUNT_CHECKUP_STEPS` setting, so accounts does not import them."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from accounts import phones
+from accounts.models import User
+from accounts.second_factor import second_factor_methods
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    done: bool
+    state: str
+    action: str
+    url: str
+
+
+def checkup(user: User) -> list[Step]:
+    return [import_string(path)(user) for path in settings.ACCOUNT_CHECKUP_STEPS]
+
+
+def recovery_phone(user: User) -> Step:
+    phone = str(user.recovery_phone) if user.recovery_phone else ""
+    return Step(
+        title=str(_("Recovery phone")),
+        done=bool(phone),
+        state=phones.mask(phone) if phone else str(_("Not set")),
+        action=str(_("Change") if phone else _("Add a recovery phone")),
+        url=reverse("recovery_phone"),
+    )
+
+
+def recovery_email(user: User) -> Step:
+    email = user.recovery_email or ""
+    return Step(
+        title=str(_("Recovery email")),
+        done=bool(email),
+        state=phones.mask_email(email) if email else str(_("Not set")),
+        action=str(_("Change") if email else _("Add a recovery email")),
+        url=reverse("recovery_email"),
+    )
+
+
+def two_factor(user: User) -> Step:
+    methods = second_factor_methods(user)
+    names = {"app": _("authenticator app"), "sms": _("SMS")}
+    return Step(
+        title=str(_("Two-factor authentication")),
+        done=bool(methods),
+        state=(
+            str(_("On: %(methods)s") % {"methods": ", ".join(str(names[m]) for m in methods)})
+            if methods
+            else str(_("Off"))
+        ),
+        action=str(_("Manage") if methods else _("Turn on")),
+        url=reverse("two_factor"),
+    )

@@ -1,0 +1,140 @@
+"""Two-factor authentication: which methods a person has on, and the SMS method.
+
+The authenticator app and recovery codes are django-allauth's (allauth.mfa). The SMS method is
+ours, built on pyotp: a random HOTP secret per person (encrypted at rest); each code sent uses
+the next counter, lives `SECOND_FACTOR_SMS_TTL` seconds, is accepted once, and is void after
+`VERIFICATION_CODE_MAX_ATTEMPTS` wrong tries. A resend inside the lifetime repeats the same
+code and keeps its failure count. Codes leave through verification like every SMS.
+"""
+
+import math
+from datetime import datetime, timedelta
+
+import pyotp
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import messages
+from accounts.models import SmsSecondFactor, User
+from verification import crypto
+from verification.actions.codes import CodeError, ResendTooSoon
+from verification.limits import SendLimitReached, allow_send
+
+__all__ = ["CodeError", "ResendTooSoon", "SendLimitReached"]
+
+
+class NoPhone(Exception):  # noqa: N818 - reads as a condition
+    """The account has no verified phone to text a code to."""
+
+
+def second_factor_methods(user: User) -> list[str]:
+    """'app' and/or 'sms', in that order: the second factors this person has on."""
+    methods = []
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        methods.append("app")
+    if SmsSecondFactor.objects.filter(user=user, enabled_at__isnull=False).exists():
+        methods.append("sms")
+    return methods
+
+
+def sms_phone(user: User) -> str:
+    """The verified number two-factor codes go to: the account's phone, else its recovery
+    phone (both were proven by a code before they were stored)."""
+    phone = user.phone or user.recovery_phone
+    return str(phone) if phone else ""
+
+
+def _hotp(factor: SmsSecondFactor) -> pyotp.HOTP:
+    return pyotp.HOTP(crypto.decrypt(factor.encrypted_secret), digits=6)
+
+
+def start_sms_setup(user: User) -> SmsSecondFactor:
+    """A new secret, not yet on: it turns on once a code sent with it is entered."""
+    if not sms_phone(user):
+        raise NoPhone
+    factor, _ = SmsSecondFactor.objects.update_or_create(
+        user=user,
+        defaults={
+            "encrypted_secret": crypto.encrypt(pyotp.random_base32()),
+            "enabled_at": None,
+            "code_used": True,
+            "code_expires_at": None,
+            "code_failed_attempts": 0,
+        },
+    )
+    return factor
+
+
+@transaction.atomic
+def send_sms_code(*, user: User, client_ip: str) -> datetime:
+    """Text a code to the person's phone and return when it expires. Raises NoPhone,
+    ResendTooSoon inside the cooldown, SendLimitReached over the send budgets, and
+    SmsSecondFactor.DoesNotExist when the method was never set up."""
+    factor = SmsSecondFactor.objects.select_for_update().get(user=user)
+    phone = sms_phone(user)
+    if not phone:
+        raise NoPhone
+    now = timezone.now()
+    cooldown = timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
+    if factor.code_sent_at and now < factor.code_sent_at + cooldown:
+        left = (factor.code_sent_at + cooldown - now).total_seconds()
+        raise ResendTooSoon(seconds_left=math.ceil(left))
+    if not allow_send(ip=client_ip, destination=phone):
+        raise SendLimitReached
+    live = (
+        not factor.code_used
+        and factor.code_expires_at is not None
+        and now < factor.code_expires_at
+        and factor.code_failed_attempts < settings.VERIFICATION_CODE_MAX_ATTEMPTS
+    )
+    if not live:
+        factor.counter += 1
+        factor.code_used = False
+        factor.code_failed_attempts = 0
+        factor.code_expires_at = now + timedelta(seconds=settings.SECOND_FACTOR_SMS_TTL)
+    factor.code_sent_at = now
+    factor.save()
+    assert factor.code_expires_at is not None
+    messages.send_second_factor_code(
+        phone=phone,
+        code=_hotp(factor).at(factor.counter),
+        expires_at=factor.code_expires_at,
+        minutes=settings.SECOND_FACTOR_SMS_TTL // 60,
+    )
+    return factor.code_expires_at
+
+
+def check_sms_code(*, user: User, code: str) -> None:
+    """Accept the code once, or raise CodeError (wrong, void, expired, used, missing). A wrong
+    try is counted and committed even though the caller sees an error."""
+    with transaction.atomic():
+        reason = _try_sms_code(user=user, code=code)
+    if reason:
+        raise CodeError(reason)
+
+
+def _try_sms_code(*, user: User, code: str) -> str:
+    factor = SmsSecondFactor.objects.select_for_update().filter(user=user).first()
+    if factor is None or factor.code_expires_at is None:
+        return "missing"
+    if factor.code_used:
+        return "used"
+    if factor.code_failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+        return "void"
+    if timezone.now() >= factor.code_expires_at:
+        return "expired"
+    if not _hotp(factor).verify(code.strip(), factor.counter):
+        factor.code_failed_attempts += 1
+        factor.save(update_fields=["code_failed_attempts"])
+        if factor.code_failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+            return "void"
+        return "wrong"
+    factor.code_used = True
+    factor.save(update_fields=["code_used"])
+    return ""
+
+
+def has_sms_second_factor(user: User) -> bool:
+    return SmsSecondFactor.objects.filter(user=user, enabled_at__isnull=False).exists()

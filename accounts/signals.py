@@ -1,0 +1,39 @@
+"""Receivers for allauth's signals: each hands over to an action."""
+
+from allauth.account.signals import password_changed, password_set, user_logged_in
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
+from django.dispatch import receiver
+
+from accounts.actions import security
+from accounts.actions.sign_in import record_sign_in
+from accounts.models import SecurityEvent
+from accounts.security_log import record_event
+
+
+@receiver(user_logged_in)
+def _signed_in(sender, request, user, **kwargs) -> None:
+    record_sign_in(request, user)
+
+
+@receiver(password_changed)
+@receiver(password_set)
+def _password_changed(sender, request, user, **kwargs) -> None:
+    security.password_changed(request, user=user)
+
+
+@receiver(mfa_signals.authenticator_added)
+def _authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        security.second_factor_turned_on(request, user=user, method="app")
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        security.second_factor_turned_off(request, user=user, method="app")
+
+
+@receiver(mfa_signals.authentication_failed)
+def _second_factor_failed(sender, request, user, **kwargs) -> None:
+    record_event(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, request=request)

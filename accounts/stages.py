@@ -1,0 +1,24 @@
+"""The second step of sign-in, in place of allauth's MFA stage: it asks for a code when the
+person has the authenticator app or SMS on and this browser is not trusted. allauth's stage
+knows nothing of SMS (its login stages are an internal API: django-allauth is pinned)."""
+
+from allauth.account.stages import LoginStage
+from allauth.core.internal.httpkit import headed_redirect_response
+from allauth.mfa.internal.constants import LoginStageKey
+from allauth.mfa.internal.flows import trust
+
+from accounts.second_factor import second_factor_methods
+
+
+class SecondFactorStage(LoginStage):
+    key = LoginStageKey.MFA_AUTHENTICATE.value
+    urlname = "mfa_authenticate"
+
+    def handle(self):
+        user = self.login.user
+        if user is None or not second_factor_methods(user):
+            return None, True
+        if trust.is_trusted_browser(self.request, user):
+            return None, True
+        self.state["authentication_required"] = True
+        return headed_redirect_response("mfa_authenticate"), True

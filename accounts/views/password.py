@@ -1,0 +1,188 @@
+"""Forgot password: a code by SMS or email, then a new password. The pages answer the same
+whether or not the phone or email has an account."""
+
+import time
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.actions import password_reset
+from accounts.actions.recovery import masked
+from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
+from accounts.views.security import send_error
+from accounts.views.signup import CODE_ERRORS
+from verification.actions.codes import CodeError, ResendTooSoon
+from verification.limits import SendLimitReached
+from verification.models import Channel
+
+SESSION_KEY = "portal_password_reset"
+
+
+@method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
+class PasswordResetView(View):
+    """Step one: phone or email and CAPTCHA, "Send code". Step two: the code and a new
+    password. When a code proves a contact several accounts share, step two asks which."""
+
+    template_name = "accounts/password_reset.html"
+
+    def channel(self, request: HttpRequest) -> str:
+        method = request.POST.get("method") or request.GET.get("method")
+        return Channel.EMAIL if method == "email" else Channel.SMS
+
+    def pending(self, request: HttpRequest, channel: str) -> dict:
+        pending = request.session.get(SESSION_KEY) or {}
+        if pending.get("proven_until", 0) < time.time():
+            # A proven code lets the person retry the password for the code's lifetime only.
+            pending.pop("proven", None)
+        return pending if pending.get("channel") == channel else {}
+
+    def prove(self, request: HttpRequest, pending: dict, **extra) -> None:
+        if not pending.get("proven"):
+            pending["proven_until"] = time.time() + settings.VERIFICATION_CODE_TTL
+        pending |= {"proven": True, **extra}
+        request.session[SESSION_KEY] = pending
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        channel = self.channel(request)
+        pending = self.pending(request, channel)
+        return self.page(
+            request,
+            channel=channel,
+            pending=pending,
+            send_form=ContactWithCaptchaForm(channel=channel, initial=pending.get("initial")),
+            reset_form=NewPasswordForm(code_required=not pending.get("proven")),
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        channel = self.channel(request)
+        if request.POST.get("action") == "reset":
+            return self.post_reset(request, channel)
+        return self.post_send(request, channel)
+
+    def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
+        form = ContactWithCaptchaForm(request.POST, channel=channel)
+        pending = self.pending(request, channel)
+        notice = ""
+        if form.is_valid():
+            destination = form.cleaned_data["destination"]
+            try:
+                record = password_reset.send_reset_code(
+                    channel=channel,
+                    destination=destination,
+                    client_ip=get_adapter(request).get_client_ip(request),
+                    previous_id=pending.get("code_id")
+                    if pending.get("destination") == destination
+                    else None,
+                )
+            except (ResendTooSoon, SendLimitReached) as error:
+                form.add_error(None, send_error(error))
+            else:
+                initial = {
+                    key: value
+                    for key, value in form.cleaned_data.items()
+                    if key in ("country", "phone", "email")
+                }
+                pending = {
+                    "channel": channel,
+                    "destination": destination,
+                    "code_id": record.pk,
+                    "initial": initial,
+                }
+                request.session[SESSION_KEY] = pending
+                notice = _(
+                    "If %(destination)s belongs to an account, we sent it a 6-digit code. "
+                    "It expires in %(minutes)d minutes."
+                ) % {
+                    "destination": masked(channel, destination),
+                    "minutes": settings.VERIFICATION_CODE_TTL // 60,
+                }
+                form = ContactWithCaptchaForm(channel=channel, initial=initial)
+        return self.page(
+            request,
+            channel=channel,
+            pending=pending,
+            send_form=form,
+            reset_form=NewPasswordForm(code_required=True),
+            notice=notice,
+            status=200 if notice else 400,
+        )
+
+    def post_reset(self, request: HttpRequest, channel: str) -> HttpResponse:
+        pending = self.pending(request, channel)
+        form = NewPasswordForm(request.POST, code_required=not pending.get("proven"))
+        if form.is_valid():
+            if not pending:
+                form.add_error("code", CODE_ERRORS["missing"])
+            else:
+                response = self.reset(request, channel, pending, form)
+                if response is not None:
+                    return response
+        return self.page(
+            request,
+            channel=channel,
+            pending=self.pending(request, channel),
+            send_form=ContactWithCaptchaForm(channel=channel, initial=pending.get("initial")),
+            reset_form=form,
+            status=400,
+        )
+
+    def reset(self, request, channel, pending, form) -> HttpResponse | None:
+        destination = pending["destination"]
+        if not pending.get("proven"):
+            try:
+                password_reset.prove_reset_code(
+                    destination=destination,
+                    code_id=pending.get("code_id"),
+                    code=form.cleaned_data["code"],
+                )
+            except CodeError as error:
+                form.add_error("code", CODE_ERRORS[error.reason])
+                return None
+        accounts = password_reset.accounts_reached_at(channel=channel, destination=destination)
+        chosen = request.POST.get("account_id", "")
+        if len(accounts) > 1:
+            # The person proved the contact: they may see which accounts it reaches.
+            self.prove(request, pending, accounts=[user.account_id for user in accounts])
+            accounts = [user for user in accounts if user.account_id == chosen]
+            if not accounts:
+                form.add_error(None, _("This contact reaches more than one account: choose one."))
+                return None
+        if not accounts:
+            form.add_error("code", CODE_ERRORS["wrong"])
+            return None
+        user = accounts[0]
+        if not form.check_password_for(user):
+            self.prove(request, pending)
+            return None
+        password_reset.reset_password(request, user=user, password=form.cleaned_data["password1"])
+        request.session.pop(SESSION_KEY, None)
+        flash.success(request, _("Your password was reset. Sign in with your new password."))
+        return redirect("account_login")
+
+    def page(
+        self, request, *, channel, pending, send_form, reset_form, notice="", status=200
+    ) -> HttpResponse:
+        if pending.get("proven"):
+            reset_form.fields["code"].widget = reset_form.fields["code"].hidden_widget()
+        return render(
+            request,
+            self.template_name,
+            {
+                "channel": channel,
+                "is_email": channel == Channel.EMAIL,
+                "send_form": send_form,
+                "reset_form": reset_form,
+                "sent_to": masked(channel, pending["destination"]) if pending else "",
+                "proven": bool(pending.get("proven")),
+                "accounts": pending.get("accounts", []),
+                "notice": notice,
+            },
+            status=status,
+        )

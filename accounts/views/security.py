@@ -1,0 +1,343 @@
+"""The account page and its security pages: checkup, security log, sessions, recovery
+contacts, re-authentication and deleting the account."""
+
+from typing import cast
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+from allauth.account.utils import get_next_redirect_url
+from allauth.core import ratelimit
+from allauth.mfa.base.forms import ReauthenticateForm
+from allauth.usersessions.models import UserSession
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import messages, phones, reauth
+from accounts.actions import recovery, security
+from accounts.browsers import describe
+from accounts.checkup import checkup
+from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
+from accounts.models import User
+from accounts.second_factor import check_sms_code, send_sms_code, sms_phone
+from accounts.security_log import client_ip
+from accounts.views.signup import CODE_ERRORS
+from verification.actions.codes import CodeError, ResendTooSoon, issue_code, use_code
+from verification.limits import SendLimitReached, allow_send
+from verification.models import Channel, VerificationCode
+
+LOG_PAGE_SIZE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def send_error(error: Exception) -> str:
+    if isinstance(error, ResendTooSoon):
+        return _("You can ask for a new code in %(seconds)d seconds.") % {
+            "seconds": error.seconds_left
+        }
+    return _("Too many codes were requested. Try again in an hour.")
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    steps = checkup(user)
+    return render(
+        request,
+        "accounts/account_home.html",
+        {
+            "phone_display": phones.display(str(user.phone)) if user.phone else "",
+            "steps": steps,
+            "steps_done": sum(step.done for step in steps),
+        },
+    )
+
+
+@login_required
+def security_log(request: HttpRequest) -> HttpResponse:
+    events = _user(request).security_events.order_by("-created_at", "-id")
+    page = Paginator(events, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.browser = describe(event.user_agent) if event.user_agent else ""  # type: ignore[attr-defined]
+    return render(request, "accounts/security_log.html", {"page": page})
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        if request.POST.get("action") == "end_others":
+            ended = security.end_other_sessions(request, user=user)
+            flash.success(request, _("Signed out of %(count)d other sessions.") % {"count": ended})
+            return redirect("sessions")
+        try:
+            session_id = int(request.POST.get("session", ""))
+        except ValueError:
+            session_id = 0
+        if not security.end_session(request, user=user, session_id=session_id):
+            flash.error(request, _("That session has already ended."))
+        elif not request.user.is_authenticated:
+            return redirect("account_login")
+        else:
+            flash.success(request, _("Signed out of that session."))
+        return redirect("sessions")
+    rows = UserSession.objects.purge_and_list(user)
+    rows.sort(key=lambda row: row.last_seen_at, reverse=True)
+    listed = [
+        {
+            "id": row.pk,
+            "browser": describe(row.user_agent),
+            "ip": row.ip,
+            "last_seen_at": row.last_seen_at,
+            "created_at": row.created_at,
+            "current": row.is_current(),
+        }
+        for row in rows
+    ]
+    listed.sort(key=lambda row: not row["current"])
+    return render(request, "accounts/sessions.html", {"sessions": listed})
+
+
+# --- Re-authentication ---------------------------------------------------------------------------
+REAUTH_CODE = "portal_reauth_code"
+REAUTH = VerificationCode.Purpose.REAUTHENTICATION
+
+
+@login_required
+@sensitive_post_parameters("password", "code")
+def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpResponse:
+    """Prove it's you again: by password, a second factor, or (with no password) a code."""
+    user = _user(request)
+    second_factor = second_factor or request.GET.get("factor") == "2"
+    methods = reauth.methods_for(user, second_factor=second_factor)
+    next_url = get_next_redirect_url(request) or "/account/"
+    method = request.POST.get("method") or request.GET.get("method") or methods[0]
+    if method not in methods:
+        method = methods[0]
+    forms = {
+        "password": PasswordForm(),
+        "app": ReauthenticateForm(user=user),
+        "code": CodeForm(),
+    }
+    notice = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "verify")
+        if action == "send" and method in ("sms", "code"):
+            try:
+                notice = _send_reauth_code(request, user, method)
+            except (ResendTooSoon, SendLimitReached) as error:
+                flash.error(request, send_error(error))
+                status = 400
+        elif not ratelimit.consume(request, action="reauthenticate", user=user):
+            flash.error(request, _("Too many tries. Wait a minute and try again."))
+            status = 429
+        elif _verify(request, user, method, forms):
+            return redirect(next_url)
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        {
+            "methods": methods,
+            "method": method,
+            "forms": forms,
+            "notice": notice,
+            "next": next_url,
+            "second_factor": second_factor,
+            "code_destination": _code_destination_shown(user, method),
+        },
+        status=status,
+    )
+
+
+def _code_destination_shown(user: User, method: str) -> str:
+    if method == "sms":
+        return phones.mask(sms_phone(user))
+    if method == "code":
+        channel, destination = reauth.code_destination(user)
+        return recovery.masked(channel, destination) if destination else ""
+    return ""
+
+
+def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
+    ip = client_ip(request) or ""
+    if method == "sms":
+        send_sms_code(user=user, client_ip=ip)
+    else:
+        channel, destination = reauth.code_destination(user)
+        record, code = issue_code(
+            purpose=REAUTH,
+            channel=channel,
+            destination=destination,
+            previous_id=request.session.get(REAUTH_CODE),
+        )
+        if not allow_send(ip=ip, destination=destination):
+            raise SendLimitReached
+        messages.send_contact_code(
+            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+        )
+        request.session[REAUTH_CODE] = record.pk
+    return _("We sent a 6-digit code to %(destination)s.") % {
+        "destination": _code_destination_shown(user, method)
+    }
+
+
+def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
+    if method == "password":
+        form = forms["password"] = PasswordForm(request.POST)
+        if form.is_valid():
+            if user.check_password(form.cleaned_data["password"]):
+                reauthenticate_by_password(request)
+                return True
+            form.add_error("password", _("That password isn't right."))
+        return False
+    if method == "app":
+        form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
+        if form.is_valid():
+            form.save()
+            return True
+        return False
+    form = forms["code"] = CodeForm(request.POST)
+    if not form.is_valid():
+        return False
+    try:
+        if method == "sms":
+            check_sms_code(user=user, code=form.cleaned_data["code"])
+            record_authentication(request, user, "mfa", type="sms", reauthenticated=True)
+        else:
+            destination = reauth.code_destination(user)[1]
+            use_code(
+                code_id=request.session.get(REAUTH_CODE),
+                purpose=REAUTH,
+                destination=destination,
+                code=form.cleaned_data["code"],
+            )
+            request.session.pop(REAUTH_CODE, None)
+            record_authentication(request, user, "code", reauthenticated=True)
+    except CodeError as error:
+        form.add_error("code", CODE_ERRORS[error.reason])
+        return False
+    return True
+
+
+# --- Recovery contacts ---------------------------------------------------------------------------
+def recovery_contact(request: HttpRequest, channel: str) -> HttpResponse:
+    user = _user(request)
+    session_key = f"portal_recovery_{channel}"
+    pending = request.session.get(session_key) or {}
+    contact_form = ContactForm(channel=channel)
+    code_form = CodeForm()
+    notice = ""
+    status = 200
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "remove":
+        try:
+            recovery.remove_recovery_contact(request, user=user, channel=channel)
+        except recovery.ContactInUse:
+            flash.error(
+                request,
+                _("Two-factor codes are texted to this number. Turn off two-factor by SMS first."),
+            )
+        else:
+            flash.success(request, _("Removed."))
+            return redirect("account_home")
+    elif action == "send":
+        contact_form = ContactForm(request.POST, channel=channel)
+        status = 400
+        if contact_form.is_valid():
+            destination = contact_form.cleaned_data["destination"]
+            try:
+                record = recovery.send_contact_code(
+                    user=user,
+                    channel=channel,
+                    destination=destination,
+                    client_ip=client_ip(request) or "",
+                    previous_id=pending.get("code_id")
+                    if pending.get("destination") == destination
+                    else None,
+                )
+            except recovery.SameAsAccount:
+                field = "phone" if channel == Channel.SMS else "email"
+                contact_form.add_error(
+                    field, _("This is already your account's. Enter a different one.")
+                )
+            except (ResendTooSoon, SendLimitReached) as error:
+                contact_form.add_error(None, send_error(error))
+            else:
+                pending = {"destination": destination, "code_id": record.pk}
+                request.session[session_key] = pending
+                notice = _("We sent a 6-digit code to %(destination)s.") % {
+                    "destination": recovery.masked(channel, destination)
+                }
+                status = 200
+    elif action == "verify":
+        code_form = CodeForm(request.POST)
+        status = 400
+        if code_form.is_valid():
+            if not pending:
+                code_form.add_error("code", CODE_ERRORS["missing"])
+            else:
+                try:
+                    recovery.set_recovery_contact(
+                        request,
+                        user=user,
+                        channel=channel,
+                        destination=pending["destination"],
+                        code_id=pending.get("code_id"),
+                        code=code_form.cleaned_data["code"],
+                    )
+                except CodeError as error:
+                    code_form.add_error("code", CODE_ERRORS[error.reason])
+                else:
+                    request.session.pop(session_key, None)
+                    flash.success(request, _("Saved."))
+                    return redirect("account_home")
+    current = recovery.current(user, channel)
+    return render(
+        request,
+        "accounts/recovery_contact.html",
+        {
+            "is_phone": channel == Channel.SMS,
+            "current": recovery.masked(channel, current) if current else "",
+            "contact_form": contact_form,
+            "code_form": code_form,
+            "sent_to": recovery.masked(channel, pending["destination"]) if pending else "",
+            "notice": notice,
+        },
+        status=status,
+    )
+
+
+@reauth.reauthentication_required
+def recovery_phone(request: HttpRequest) -> HttpResponse:
+    return recovery_contact(request, Channel.SMS)
+
+
+@reauth.reauthentication_required
+def recovery_email(request: HttpRequest) -> HttpResponse:
+    return recovery_contact(request, Channel.EMAIL)
+
+
+# --- Deleting the account ------------------------------------------------------------------------
+@reauth.reauthentication_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        security.delete_account(request, user=_user(request))
+        flash.success(request, _("Your account was deleted."))
+        return redirect("home")
+    return render(
+        request,
+        "accounts/delete_account.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

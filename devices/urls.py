@@ -1,0 +1,5 @@
+from django.urls import path
+
+from devices import views
+
+urlpatterns = [path("devices/", views.home, name="devices_home")]

@@ -1,0 +1,121 @@
+"""Failed sign-ins: limited per IP, per account and IP, and per account from any IP with a
+short growing delay the owner's own browsers skip; 100 in a row need a reset by code."""
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import SecurityEvent, User
+from tests.helpers import GOOD_PASSWORD, sign_in, sign_up
+
+pytestmark = pytest.mark.django_db(transaction=True)
+WRONG = "Wrong!Pass9"
+
+
+@pytest.fixture
+def owner() -> Client:
+    """The owner's browser: it created the account, then signed out."""
+    browser = Client(REMOTE_ADDR="192.0.2.10")
+    sign_up(browser, phone="98765 43210")
+    browser.post("/accounts/logout/")
+    return browser
+
+
+def error_of(response) -> str:
+    if response.status_code != 200:
+        return ""
+    return " ".join(str(e) for e in response.context["form"].non_field_errors())
+
+
+def test_twenty_wrong_passwords_from_twenty_ips_are_throttled(owner):
+    answers = [
+        error_of(sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG))
+        for n in range(20)
+    ]
+    assert all("don't match" in answer for answer in answers[:5])
+    assert all("Too many failed sign-in attempts" in answer for answer in answers[5:])
+    # Refused tries are not even checked: the right password from a stranger waits too.
+    stranger = sign_in(Client(REMOTE_ADDR="203.0.113.99"), "+919876543210")
+    assert "Too many failed sign-in attempts" in error_of(stranger)
+    user = User.objects.get(phone="+919876543210")
+    assert user.failed_sign_ins == 5
+    assert user.security_events.filter(kind=SecurityEvent.Kind.SIGN_IN_FAILED).count() == 5
+
+
+def test_the_owner_in_a_known_browser_is_not_kept_out(owner):
+    for n in range(20):
+        sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG)
+    assert sign_in(owner, "+919876543210").status_code == 302
+    assert User.objects.get(phone="+919876543210").failed_sign_ins == 0
+
+
+def test_the_delay_doubles_from_thirty_seconds_and_stays_under_five_minutes(owner):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(5):
+            sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG)
+        waits = []
+        for n in range(7):
+            elapsed = 0
+            while "Too many" in error_of(
+                sign_in(Client(REMOTE_ADDR=f"198.51.100.{n}"), "+919876543210", password=WRONG)
+            ):
+                clock.shift(10)
+                elapsed += 10
+            waits.append(elapsed)
+    assert waits == [30, 60, 120, 240, 300, 300, 300]
+
+
+def test_a_new_browser_gets_in_once_the_short_delay_is_over(owner):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(6):
+            sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG)
+        new_browser = Client(REMOTE_ADDR="192.0.2.77")
+        assert "Too many" in error_of(sign_in(new_browser, "+919876543210"))
+        clock.shift(31)
+        assert sign_in(new_browser, "+919876543210").status_code == 302
+
+
+def test_an_unknown_account_meets_the_same_limits(owner):
+    known, unknown = [], []
+    for n in range(7):
+        known.append(
+            error_of(sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG))
+        )
+        unknown.append(
+            error_of(
+                sign_in(Client(REMOTE_ADDR=f"198.51.100.{n}"), "+919876543219", password=WRONG)
+            )
+        )
+    assert known == unknown
+
+
+def test_many_failures_in_a_row_lock_the_password_until_a_reset(owner, settings):
+    settings.SIGN_IN_LOCK_AFTER = 10
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(10):
+            sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG)
+            clock.shift(301)
+        locked = sign_in(owner, "+919876543210")
+        assert "locked" in error_of(locked) and "Reset your password" in error_of(locked)
+        unknown = Client(REMOTE_ADDR="198.51.100.1")
+        for n in range(10):
+            sign_in(Client(REMOTE_ADDR=f"198.51.100.{n}"), "nobody@example.com", password=WRONG)
+            clock.shift(301)
+        assert error_of(sign_in(unknown, "nobody@example.com", password=GOOD_PASSWORD)) == error_of(
+            locked
+        )
+    user = User.objects.get(phone="+919876543210")
+    assert user.security_events.filter(kind=SecurityEvent.Kind.SIGN_IN_LOCKED).count() == 1
+
+
+def test_a_sign_in_is_logged_with_its_ip_and_browser(owner):
+    owner.defaults["HTTP_USER_AGENT"] = (
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0 Mobile Safari/537.36"
+    )
+    sign_in(owner, "+919876543210")
+    event = User.objects.get(phone="+919876543210").security_events.latest("created_at")
+    assert event.kind == SecurityEvent.Kind.SIGNED_IN
+    assert event.ip_address == "192.0.2.10"
+    assert event.detail == {"browser": "Chrome on Android"}
