@@ -32,9 +32,9 @@ from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import REDIS_URL  # noqa: E402
 
 # Tests get their own Redis database for the broker and the cache, so a running dev portal's
-# queue is never consumed by the suite.
+# queue is never consumed by the suite (TEST_REDIS_DB keeps two suites apart).
 if REDIS_URL:
-    _test_redis = REDIS_URL.rsplit("/", 1)[0] + "/15"
+    _test_redis = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
     CELERY_BROKER_URL = _test_redis
     CACHES = {
         "default": {
