@@ -318,8 +318,8 @@ class NewPasswordForm(forms.Form):
 
     def check_password_for(self, user: User) -> bool:
         """Validate the new password against the policy for `user`; False with errors."""
-        password = self.cleaned_data.get("password1")
-        if password and password != self.cleaned_data.get("password2"):
+        password = self.cleaned_data.get("password1") or ""
+        if password != self.cleaned_data.get("password2"):
             self.add_error("password2", _("The passwords don't match."))
             return False
         try:

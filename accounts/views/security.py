@@ -193,17 +193,17 @@ def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
 
 def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
     if method == "password":
-        form = forms["password"] = PasswordForm(request.POST)
-        if form.is_valid():
-            if user.check_password(form.cleaned_data["password"]):
+        password_form = forms["password"] = PasswordForm(request.POST)
+        if password_form.is_valid():
+            if user.check_password(password_form.cleaned_data["password"]):
                 reauthenticate_by_password(request)
                 return True
-            form.add_error("password", _("That password isn't right."))
+            password_form.add_error("password", _("That password isn't right."))
         return False
     if method == "app":
-        form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
-        if form.is_valid():
-            form.save()
+        app_form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
+        if app_form.is_valid():
+            app_form.save()
             return True
         return False
     form = forms["code"] = CodeForm(request.POST)
@@ -330,7 +330,7 @@ def recovery_email(request: HttpRequest) -> HttpResponse:
 # --- Deleting the account ------------------------------------------------------------------------
 @reauth.reauthentication_required
 def delete_account(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         security.delete_account(request, user=_user(request))
         flash.success(request, _("Your account was deleted."))
