@@ -1,3 +1,4 @@
+from allauth.account import views as account_views
 from allauth.mfa.totp import views as totp_views
 from django.urls import path
 from django.views.generic import RedirectView
@@ -15,6 +16,11 @@ urlpatterns = [
         "accounts/password/reset/",
         password.PasswordResetView.as_view(),
         name="account_reset_password",
+    ),
+    path(
+        "accounts/password/set/",
+        reauth.reauthentication_required(account_views.password_set),
+        name="account_set_password",
     ),
     path("accounts/reauthenticate/", security.reauthenticate),
     path("accounts/2fa/reauthenticate/", security.reauthenticate, {"second_factor": True}),

@@ -243,3 +243,61 @@ def test_no_page_of_the_account_shows_a_code():
     for url in ("/account/", "/account/security-log/", "/account/recovery/phone/"):
         assert code not in client.get(url).content.decode()
     assert DevOutboxMessage.objects.filter(to="+919123456789").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("signup", "inbox", "channel"),
+    [
+        ({"phone": "98765 43210"}, "+919876543210", "sms"),
+        ({"email": "asha@example.com"}, "asha@example.com", "email"),
+    ],
+)
+def test_every_sensitive_event_sends_a_notice(signup, inbox, channel, settings):
+    """A phone-only account hears by SMS, an email-only one by email."""
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    client = Client()
+    sign_up(client, **signup)
+    login = inbox
+
+    def notices() -> list[str]:
+        return list(
+            DevOutboxMessage.objects.filter(to=inbox)
+            .exclude(body__contains="verification code")
+            .order_by("pk")
+            .values_list("body", flat=True)
+        )
+
+    sign_in(Client(), login)  # a new browser
+    client.post(
+        "/accounts/password/change/",
+        {"oldpassword": GOOD_PASSWORD, "password1": "Green!Lamp57y", "password2": "Green!Lamp57y"},
+    )
+    reauthenticate(client, "/", password="Green!Lamp57y")
+    client.post(
+        "/account/recovery/phone/", {"action": "send", "country": "IN", "phone": "91234 56789"}
+    )
+    client.post(
+        "/account/recovery/phone/", {"action": "verify", "code": code_sent_to("+919123456789")}
+    )
+    reset_client = Client()
+    ask = {"method": "phone", "country": "IN", "phone": "91234 56789"}
+    reset_client.post(
+        "/accounts/password/reset/",
+        {"action": "send", "captcha_0": "x", "captcha_1": "PASSED", **ask},
+    )
+    reset_client.post(
+        "/accounts/password/reset/",
+        {
+            "action": "reset",
+            **ask,
+            "code": code_sent_to("+919123456789"),
+            "password1": "Amber!Road68z",
+            "password2": "Amber!Road68z",
+        },
+    )
+    sent = notices()
+    expected = ["new browser", "was changed", "recovery phone", "was reset"]
+    for phrase in expected:
+        assert any(phrase in body for body in sent), (phrase, sent)
+    kinds = set(DevOutboxMessage.objects.filter(to=inbox).values_list("channel", flat=True))
+    assert kinds == {channel}
