@@ -132,6 +132,9 @@ class SecurityEvent(models.Model):
         RECOVERY_EMAIL_REMOVED = "recovery_email_removed", _("Recovery email removed")
         SESSION_ENDED = "session_ended", _("Signed out of a session")
         OTHER_SESSIONS_ENDED = "other_sessions_ended", _("Signed out of all other sessions")
+        DEVICE_ENROLLED = "device_enrolled", _("Device signed in")
+        DEVICE_REMOVED = "device_removed", _("Device removed")
+        DEVICE_COMMAND = "device_command", _("Find Device")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

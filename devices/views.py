@@ -1,10 +1,110 @@
-"""Find Device pages."""
+"""Find Device pages: the list of devices, and a page per device with its last location on a
+map and the buttons Locate, Ring, Lock and Erase. Every button is a plain form (works without
+JavaScript); with JavaScript the page sends them through the portal API and follows the
+commands' states without a reload."""
 
+import uuid
+
+from django.conf import settings
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import reauth
+from devices import actions
+from devices.models import Command, Device
+
+
+def _owned(request: HttpRequest, device_id) -> Device:
+    return get_object_or_404(
+        Device.objects.select_related("user"), public_id=device_id, user=request.user
+    )
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "devices/home.html")
+def device_list(request: HttpRequest) -> HttpResponse:
+    devices = Device.objects.filter(user_id=request.user.pk).order_by("-last_seen_at", "name")
+    return render(request, "devices/home.html", {"devices": devices})
+
+
+@login_required
+def device_detail(request: HttpRequest, device_id) -> HttpResponse:
+    device = _owned(request, device_id)
+    return render(
+        request,
+        "devices/detail.html",
+        {
+            "device": device,
+            "commands": device.commands.order_by("-created_at")[:10],
+            "keys": {kind: uuid.uuid4() for kind in ("locate", "ring", "lock")},
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@login_required
+@require_POST
+def issue_command(request: HttpRequest, device_id) -> HttpResponse:
+    """Locate, Ring and Lock from the page's forms (Erase has its own page)."""
+    device = _owned(request, device_id)
+    kind = request.POST.get("kind", "")
+    if kind not in (Command.Kind.LOCATE, Command.Kind.RING, Command.Kind.LOCK):
+        flash.error(request, _("Choose Locate, Ring or Lock."))
+        return redirect("device_detail", device_id=device_id)
+    payload = {}
+    if kind == Command.Kind.LOCK:
+        message = request.POST.get("message", "").strip()[:200]
+        if not message:
+            flash.error(request, _("Write the message to show on the locked screen."))
+            return redirect("device_detail", device_id=device_id)
+        payload = {"message": message, "phone": request.POST.get("phone", "").strip()[:32]}
+    actions.issue_command(
+        device=device,
+        by=request.user,  # type: ignore[arg-type]
+        kind=kind,
+        payload=payload,
+        idempotency_key=_form_key(request),
+        request=request,
+    )
+    flash.success(request, _("Sent. The device does it when it next goes online."))
+    return redirect("device_detail", device_id=device_id)
+
+
+def _form_key(request: HttpRequest) -> str:
+    """The form's one-time key: a double-submitted form makes one command."""
+    key = request.POST.get("idempotency_key", "")
+    try:
+        return str(uuid.UUID(key))
+    except ValueError:
+        return ""
+
+
+@reauth.reauthentication_required(second_factor=True)
+def erase(request: HttpRequest, device_id) -> HttpResponse:
+    device = _owned(request, device_id)
+    if request.method == "POST" and request.POST.get("confirm") == "erase":
+        actions.issue_command(
+            device=device,
+            by=request.user,  # type: ignore[arg-type]
+            kind=Command.Kind.ERASE,
+            payload={},
+            idempotency_key=_form_key(request),
+            request=request,
+        )
+        flash.success(request, _("Erase sent. The device is wiped when it next goes online."))
+        return redirect("device_detail", device_id=device_id)
+    return render(request, "devices/erase.html", {"device": device, "key": uuid.uuid4()})
+
+
+@reauth.reauthentication_required(second_factor=True)
+def remove(request: HttpRequest, device_id) -> HttpResponse:
+    device = _owned(request, device_id)
+    if request.method == "POST" and request.POST.get("confirm") == "remove":
+        actions.remove_device(device=device, request=request)
+        flash.success(request, _("Device removed."))
+        return redirect("devices_home")
+    return render(request, "devices/remove.html", {"device": device})

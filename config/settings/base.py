@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "verification",
     "accounts",
     "devices",
@@ -141,7 +142,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.requeue_stuck_messages",
         "schedule": 10 * 60,
     },
+    "purge-old-locations": {"task": "devices.tasks.purge_old_locations", "schedule": 60 * 60},
+    "expire-commands": {"task": "devices.tasks.expire_commands", "schedule": 60},
 }
+# Find Device keeps each device's location history this many days.
+LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 7, minimum=1)
+# Map tiles on the device page ({s}, {z}, {x}, {y} as Leaflet expects); empty for no map tiles.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
 # --- Accounts and passwords ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -331,7 +339,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Account Portal API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Account Portal API",
+    "DESCRIPTION": (
+        "Device API under /api/v1/device/ (Authorization: Token <token>, from sign-in); "
+        "portal API under /api/v1/ (the signed-in session, with the CSRF token)."
+    ),
+    "VERSION": "1.0.0",
+    # The docs' assets come from the portal's own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Internationalisation, static files, logging -------------------------------------------------
 LANGUAGE_CODE = "en"

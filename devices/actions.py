@@ -1,0 +1,327 @@
+"""Find Device: enrolling devices, their locations, and the commands sent to them."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import messages
+from accounts.models import SecurityEvent, User
+from accounts.security_log import record_event
+from devices.models import Command, Device, Location
+from verification import crypto
+from verification.models import Channel
+
+Kind = SecurityEvent.Kind
+State = Command.State
+LAST_SEEN_PRECISION = timedelta(seconds=60)
+
+
+class ActivationLocked(Exception):  # noqa: N818 - reads as a condition
+    """The hardware was erased while bound to another account and is still bound to it."""
+
+
+class CommandConflict(Exception):  # noqa: N818
+    """A result that contradicts the one already reported, or a command no longer open."""
+
+
+class FindDeviceOff(Exception):  # noqa: N818
+    pass
+
+
+def token_hash(token: str) -> str:
+    return crypto.keyed_hash("device-token", token)
+
+
+def hardware_hash(hardware_id: str) -> str:
+    return crypto.keyed_hash("device-hardware", hardware_id)
+
+
+# --- Enrollment ----------------------------------------------------------------------------------
+@transaction.atomic
+def enroll_device(
+    *,
+    user: User,
+    name: str,
+    model: str,
+    platform: str,
+    hardware_id: str,
+    request: HttpRequest | None = None,
+) -> tuple[Device, str]:
+    """Enroll the device, or re-enroll it (the old token stops working). Returns the device and
+    its token, which is shown this once and stored only as a hash."""
+    hashed = hardware_hash(hardware_id)
+    if (
+        Device.objects.filter(hardware_id_hash=hashed, erased_at__isnull=False)
+        .exclude(user=user)
+        .exists()
+    ):
+        raise ActivationLocked
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    device, created = Device.objects.select_for_update().update_or_create(
+        user=user,
+        hardware_id_hash=hashed,
+        defaults={
+            "name": name,
+            "model": model,
+            "platform": platform,
+            "token_hash": token_hash(token),
+            "token_issued_at": now,
+            "token_revoked_at": None,
+            "erased_at": None,
+            "last_seen_at": now,
+        },
+    )
+    record_event(
+        user=user, kind=Kind.DEVICE_ENROLLED, request=request, device=name, model=model or "—"
+    )
+    return device, token
+
+
+def device_for_token(token: str) -> Device | None:
+    """The device a token belongs to, with its user, in one query; None if revoked."""
+    return (
+        Device.objects.select_related("user")
+        .filter(token_hash=token_hash(token), token_revoked_at=None, user__is_active=True)
+        .first()
+    )
+
+
+def note_seen(device: Device) -> None:
+    """Mark the device as seen, at most once a minute (so polls stay cheap)."""
+    now = timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_PRECISION:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now
+
+
+def revoke_device_tokens(*, user: User) -> int:
+    return Device.objects.filter(user=user, token_revoked_at=None).update(
+        token_revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def set_find_device(*, device: Device, enabled: bool, request: HttpRequest | None = None) -> None:
+    if device.find_device_enabled == enabled:
+        return
+    Device.objects.filter(pk=device.pk).update(find_device_enabled=enabled)
+    device.find_device_enabled = enabled
+    record_event(
+        user=device.user,
+        kind=Kind.DEVICE_COMMAND,
+        request=request,
+        device=device.name,
+        command="Find Device " + ("on" if enabled else "off"),
+    )
+
+
+@transaction.atomic
+def remove_device(*, device: Device, request: HttpRequest | None = None) -> None:
+    """Unbind the device (this ends an activation lock) and delete its locations."""
+    record_event(user=device.user, kind=Kind.DEVICE_REMOVED, request=request, device=device.name)
+    device.delete()
+
+
+# --- Locations -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fix:
+    latitude: float
+    longitude: float
+    accuracy: float
+    battery: int | None
+    taken_at: datetime
+
+
+@transaction.atomic
+def record_locations(*, device: Device, fixes: list[Fix]) -> int:
+    """Store a batch; a fix already stored (same instant) is ignored. Returns how many."""
+    if not device.find_device_enabled:
+        raise FindDeviceOff
+    rows = [
+        Location(
+            device=device,
+            latitude=fix.latitude,
+            longitude=fix.longitude,
+            accuracy=fix.accuracy,
+            battery=fix.battery,
+            taken_at=fix.taken_at,
+        )
+        for fix in {fix.taken_at: fix for fix in fixes}.values()
+    ]
+    Location.objects.bulk_create(rows, ignore_conflicts=True)
+    newest = max(fixes, key=lambda fix: fix.taken_at)
+    Device.objects.filter(pk=device.pk).filter(
+        Q(last_located_at=None) | Q(last_located_at__lt=newest.taken_at)
+    ).update(
+        last_latitude=newest.latitude,
+        last_longitude=newest.longitude,
+        last_accuracy=newest.accuracy,
+        last_battery=newest.battery,
+        last_located_at=newest.taken_at,
+    )
+    note_seen(device)
+    return len(rows)
+
+
+def purge_old_locations(*, now: datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(days=settings.LOCATION_RETENTION_DAYS)
+    deleted, _ = Location.objects.filter(taken_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Commands ------------------------------------------------------------------------------------
+def _log_command(command: Command, request: HttpRequest | None = None) -> None:
+    record_event(
+        user=command.device.user,
+        kind=Kind.DEVICE_COMMAND,
+        request=request,
+        device=command.device.name,
+        command=command.get_kind_display(),
+        state=command.get_state_display(),
+    )
+
+
+def _close(command: Command, state: str, *, detail: str = "") -> None:
+    """Move an open command to a final state, keeping the device's open count true."""
+    now = timezone.now()
+    updated = Command.objects.filter(pk=command.pk, state__in=Command.OPEN).update(
+        state=state, finished_at=now, result_detail=detail[:500]
+    )
+    if updated:
+        Device.objects.filter(pk=command.device_id, open_commands__gt=0).update(
+            open_commands=F("open_commands") - 1
+        )
+        command.state, command.finished_at, command.result_detail = state, now, detail[:500]
+
+
+@transaction.atomic
+def issue_command(
+    *,
+    device: Device,
+    by: User,
+    kind: str,
+    payload: dict,
+    idempotency_key: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[Command, bool]:
+    """Queue a command for the device. The same Idempotency-Key from the same person returns
+    the first command instead of a second one. Returns (command, created)."""
+    if idempotency_key:
+        existing = Command.objects.filter(requested_by=by, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    lifetime = Command.LIFETIME.get(Command.Kind(kind))
+    try:
+        with transaction.atomic():
+            command = Command.objects.create(
+                device=device,
+                kind=kind,
+                payload=payload,
+                requested_by=by,
+                idempotency_key=idempotency_key,
+                expires_at=timezone.now() + lifetime if lifetime else None,
+            )
+    except IntegrityError:  # the same key, a moment ago, from a parallel request
+        return Command.objects.get(requested_by=by, idempotency_key=idempotency_key), False
+    Device.objects.filter(pk=device.pk).update(open_commands=F("open_commands") + 1)
+    _log_command(command, request)
+    if kind == Command.Kind.ERASE:
+        _send_erase_notice(device)
+    return command, True
+
+
+def _send_erase_notice(device: Device) -> None:
+    """Erase is told everywhere the person can be reached, by email and by SMS."""
+    user = device.user
+    also = [(Channel.EMAIL, email) for email in {user.email, user.recovery_email} if email]
+    also += [(Channel.SMS, str(phone)) for phone in {user.phone, user.recovery_phone} if phone]
+    messages.send_security_notice(
+        user=user,
+        notice="device_erase",
+        context={
+            "device": device.name,
+            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+        },
+        also_to=tuple(also),
+    )
+
+
+@transaction.atomic
+def cancel_command(*, command: Command, request: HttpRequest | None = None) -> None:
+    if command.state != State.PENDING:
+        raise CommandConflict
+    _close(command, State.CANCELLED)
+    _log_command(command, request)
+
+
+def open_commands_for(device: Device) -> list[Command]:
+    """What the device should do now. Costs no query when nothing is open."""
+    if not device.open_commands:
+        return []
+    expire_commands(device=device)
+    return list(
+        Command.objects.filter(device=device, state__in=Command.OPEN).order_by("created_at")
+    )
+
+
+@transaction.atomic
+def acknowledge(*, device: Device, command_id) -> Command:
+    """The device has the command. Repeating it changes nothing."""
+    command = (
+        Command.objects.select_for_update()
+        .select_related("device__user")
+        .get(device=device, public_id=command_id)
+    )
+    if command.state == State.PENDING:
+        command.state = State.DELIVERED
+        command.delivered_at = timezone.now()
+        command.save(update_fields=["state", "delivered_at"])
+        _log_command(command)
+    return command
+
+
+@transaction.atomic
+def report_result(*, device: Device, command_id, succeeded: bool, detail: str = "") -> Command:
+    """The device carried the command out (or could not). The same report again is harmless;
+    a different one, or one for a cancelled or expired command, is a conflict."""
+    command = (
+        Command.objects.select_for_update()
+        .select_related("device__user")
+        .get(device=device, public_id=command_id)
+    )
+    state = State.SUCCEEDED if succeeded else State.FAILED
+    if command.state == state:
+        return command
+    if not command.is_open:
+        raise CommandConflict
+    if command.delivered_at is None:
+        command.delivered_at = timezone.now()
+        command.save(update_fields=["delivered_at"])
+    _close(command, state, detail=detail)
+    if succeeded and command.kind == Command.Kind.ERASE:
+        Device.objects.filter(pk=device.pk).update(erased_at=timezone.now())
+    _log_command(command)
+    return command
+
+
+def expire_commands(*, device: Device | None = None, now: datetime | None = None) -> int:
+    """Close locate and ring commands nobody picked up in time."""
+    stale = Command.objects.filter(
+        state__in=Command.OPEN, expires_at__isnull=False, expires_at__lte=now or timezone.now()
+    ).select_related("device__user")
+    if device is not None:
+        stale = stale.filter(device=device)
+    count = 0
+    for command in stale:
+        with transaction.atomic():
+            _close(command, State.EXPIRED)
+            _log_command(command)
+        count += 1
+    return count

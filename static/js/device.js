@@ -1,0 +1,100 @@
+// The device page without reloads: commands go through the portal API, their states and the
+// last location are refreshed every few seconds, and the map shows where the device was.
+(function () {
+  "use strict";
+  var root = document.getElementById("device");
+  if (!root || !window.fetch) return;
+  var api = root.dataset.api;
+  var map = null, marker = null, circle = null;
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function showOnMap(lat, lon, accuracy) {
+    if (!window.L || !root.dataset.tiles) return;
+    var el = document.getElementById("map");
+    if (!map) {
+      map = L.map(el).setView([lat, lon], 15);
+      L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 }).addTo(map);
+      marker = L.marker([lat, lon]).addTo(map);
+      circle = L.circle([lat, lon], { radius: accuracy }).addTo(map);
+    } else {
+      marker.setLatLng([lat, lon]);
+      circle.setLatLng([lat, lon]).setRadius(accuracy);
+      map.panTo([lat, lon]);
+    }
+  }
+
+  function renderCommands(commands) {
+    var body = document.querySelector("#commands tbody");
+    if (!commands.length) return;
+    body.innerHTML = "";
+    commands.forEach(function (c) {
+      var row = document.createElement("tr");
+      row.dataset.id = c.id;
+      var kind = document.createElement("td");
+      kind.textContent = c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+      var state = document.createElement("td");
+      state.className = "state";
+      state.dataset.testid = "state-" + c.kind;
+      state.setAttribute("data-testid", "state-" + c.kind);
+      state.textContent = c.state;
+      var sent = document.createElement("td");
+      sent.textContent = new Date(c.created_at).toLocaleString();
+      row.append(kind, state, sent);
+      body.append(row);
+    });
+  }
+
+  function renderLocation(loc) {
+    if (!loc) return;
+    var coords = document.querySelector("[data-testid=coordinates]");
+    if (coords) coords.textContent = loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5);
+    showOnMap(loc.lat, loc.lon, loc.accuracy);
+  }
+
+  function refresh() {
+    fetch(api, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (device) {
+        if (!device) return;
+        renderCommands(device.commands || []);
+        renderLocation(device.last_location);
+      })
+      .catch(function () {});
+  }
+
+  document.querySelectorAll("form[data-command]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = { kind: form.dataset.command };
+      if (form.elements.message) data.message = form.elements.message.value;
+      if (form.elements.phone) data.phone = form.elements.phone.value;
+      var key = form.elements.idempotency_key;
+      fetch(api + "commands/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRFToken": csrfToken(),
+          "Idempotency-Key": key && key.value ? key.value : String(Date.now()) + Math.random()
+        },
+        body: JSON.stringify(data)
+      }).then(function (r) {
+        if (key && window.crypto && crypto.randomUUID) key.value = crypto.randomUUID();
+        refresh();
+        if (!r.ok) form.submit();  // let the server-rendered answer explain it
+      });
+    });
+  });
+
+  var el = document.getElementById("map");
+  if (el && el.dataset.lat) {
+    window.addEventListener("load", function () {
+      showOnMap(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon), parseFloat(el.dataset.accuracy));
+    });
+  }
+  setInterval(refresh, 3000);
+})();

@@ -1,0 +1,288 @@
+"""The device and portal APIs over real HTTP: enroll, report, command, acknowledge, result."""
+
+from datetime import timedelta
+
+import pytest
+import requests
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import SecurityEvent, User
+from devices import actions
+from devices.models import Command, Device, Location
+from tests.devices.conftest import PHONE, Phone, Portal
+from tests.helpers import sign_up
+from verification.models import DevOutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def fix(minutes_ago: float = 0, lat: float = 12.9716, lon: float = 77.5946, **extra) -> dict:
+    taken = timezone.now() - timedelta(minutes=minutes_ago)
+    return {
+        "lat": lat,
+        "lon": lon,
+        "accuracy": 15,
+        "battery": 80,
+        "taken_at": taken.isoformat(),
+    } | extra
+
+
+def test_a_whole_find_device_round_trip_for_every_command(owner: Portal, phone: Phone):
+    device_id = phone.enroll(PHONE)
+    batch = [fix(3, lat=12.97), fix(2, lat=12.98), fix(1, lat=12.99)]
+    stored = phone.call("POST", "locations/", json={"locations": batch + batch[:1]})
+    assert stored.status_code == 202 and stored.json() == {"stored": 3}
+    assert Location.objects.count() == 3
+
+    listed = owner.api("GET", "devices/").json()
+    assert [d["id"] for d in listed] == [device_id]
+    assert (
+        listed[0]["last_location"]["lat"] == 12.99 and listed[0]["last_location"]["battery"] == 80
+    )
+
+    owner.confirm_with_password()  # erase needs a fresh confirmation
+    for kind, extra in [
+        ("locate", {}),
+        ("ring", {}),
+        ("lock", {"message": "Lost phone, please call", "phone": "+91 91234 56789"}),
+        ("erase", {}),
+    ]:
+        issued = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": kind, **extra})
+        assert issued.status_code == 202, issued.text
+        command = issued.json()
+        assert command["state"] == "pending"
+
+        pending = phone.call("GET", "commands/").json()
+        assert [c["id"] for c in pending] == [command["id"]]
+        if kind == "lock":
+            assert pending[0]["payload"] == {
+                "message": "Lost phone, please call",
+                "phone": "+91 91234 56789",
+            }
+        assert phone.call("POST", f"commands/{command['id']}/ack/").json()["state"] == "delivered"
+        assert owner.api("GET", f"commands/{command['id']}/").json()["state"] == "delivered"
+        done = phone.call("POST", f"commands/{command['id']}/result/", json={"result": "succeeded"})
+        assert done.json()["state"] == "succeeded"
+        assert owner.api("GET", f"commands/{command['id']}/").json()["state"] == "succeeded"
+        assert phone.call("GET", "commands/").json() == []
+
+    device = owner.api("GET", f"devices/{device_id}/").json()
+    assert device["erased"] is True
+    assert [c["state"] for c in device["commands"]] == ["succeeded"] * 4
+    user = User.objects.get(phone=PHONE)
+    states = user.security_events.filter(kind=SecurityEvent.Kind.DEVICE_COMMAND).values_list(
+        "detail", flat=True
+    )
+    assert {"device": "Asha's phone", "command": "Erase", "state": "Succeeded"} in list(states)
+
+
+def test_erase_needs_a_fresh_confirmation_and_sends_a_notice_everywhere(owner: Portal, phone):
+    device_id = phone.enroll(PHONE)
+    refused = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "erase"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "reauthentication_required"
+    assert refused.json()["reauthenticate_url"].startswith("/account/verify/?factor=2")
+    assert not Command.objects.exists()
+    owner.confirm_with_password()
+    assert (
+        owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "erase"}).status_code
+        == 202
+    )
+    assert DevOutboxMessage.objects.filter(to=PHONE, body__contains="erase").exists()
+
+
+def test_the_same_idempotency_key_makes_one_command(owner, phone):
+    device_id = phone.enroll(PHONE)
+    answers = [
+        owner.api(
+            "POST",
+            f"devices/{device_id}/commands/",
+            json={"kind": "ring"},
+            headers={"Idempotency-Key": "c0ffee-1"},
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [202, 200]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert Command.objects.count() == 1
+    assert Device.objects.get().open_commands == 1
+
+
+def test_repeated_acks_and_results_are_harmless_and_a_conflict_is_409(owner, phone):
+    device_id = phone.enroll(PHONE)
+    command = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "locate"}).json()
+    for _ in range(2):
+        assert phone.call("POST", f"commands/{command['id']}/ack/").status_code == 200
+    for _ in range(2):
+        failed = phone.call(
+            "POST",
+            f"commands/{command['id']}/result/",
+            json={"result": "failed", "detail": "no GPS"},
+        )
+        assert failed.status_code == 200 and failed.json()["detail"] == "no GPS"
+    conflict = phone.call("POST", f"commands/{command['id']}/result/", json={"result": "succeeded"})
+    assert conflict.status_code == 409
+    assert Device.objects.get().open_commands == 0
+
+
+def test_a_pending_command_can_be_cancelled_and_then_the_device_never_sees_it(owner, phone):
+    device_id = phone.enroll(PHONE)
+    command = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "ring"}).json()
+    assert owner.api("POST", f"commands/{command['id']}/cancel/").json()["state"] == "cancelled"
+    assert owner.api("POST", f"commands/{command['id']}/cancel/").status_code == 409
+    assert phone.call("GET", "commands/").json() == []
+    late = phone.call("POST", f"commands/{command['id']}/result/", json={"result": "succeeded"})
+    assert late.status_code == 409
+
+
+def test_nobody_else_sees_or_commands_a_device(live_server, owner, phone):
+    device_id = phone.enroll(PHONE)
+    command = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "ring"}).json()
+    sign_up(Client(), email="ravi@example.com")
+    stranger = Portal(live_server.url)
+    stranger.sign_in("ravi@example.com")
+    for method, path, body in [
+        ("GET", f"devices/{device_id}/", None),
+        ("DELETE", f"devices/{device_id}/", None),
+        ("POST", f"devices/{device_id}/commands/", {"kind": "ring"}),
+        ("GET", f"commands/{command['id']}/", None),
+        ("POST", f"commands/{command['id']}/cancel/", None),
+    ]:
+        assert stranger.api(method, path, json=body).status_code == 404, (method, path)
+    assert stranger.api("GET", "devices/").json() == []
+    for page in (f"/devices/{device_id}/", f"/devices/{device_id}/erase/"):
+        answer = stranger.http.get(live_server.url + page, timeout=10, allow_redirects=False)
+        assert answer.status_code in (302, 404)
+        assert (
+            device_id not in answer.headers.get("Location", "")
+            or "verify" in answer.headers["Location"]
+        )
+    other_phone = Phone(live_server.url)
+    other_phone.enroll("ravi@example.com", hardware="imei-490154203237518")
+    assert other_phone.call("POST", f"commands/{command['id']}/ack/").status_code == 404
+    assert other_phone.call("GET", "commands/").json() == []
+
+
+def test_a_revoked_or_replaced_token_gets_401(live_server, owner, phone):
+    phone.enroll(PHONE)
+    old_token = phone.token
+    phone.enroll(PHONE)  # the same hardware again: a new token replaces the old one
+    assert Device.objects.count() == 1
+    assert Phone(live_server.url, old_token).call("GET", "commands/").status_code == 401
+    assert phone.call("GET", "commands/").status_code == 200
+    actions.revoke_device_tokens(user=User.objects.get(phone=PHONE))
+    revoked = phone.call("GET", "commands/")
+    assert revoked.status_code == 401 and revoked.headers["WWW-Authenticate"].startswith("Token")
+    assert Phone(live_server.url, "garbage").call("GET", "commands/").status_code == 401
+    assert requests_without_header(live_server.url).status_code == 401
+
+
+def requests_without_header(base):
+    return requests.get(f"{base}/api/v1/device/commands/", timeout=10)
+
+
+def test_a_device_signs_in_with_a_wrong_password_gets_the_generic_answer(owner, phone):
+    wrong = phone.sign_in(PHONE, password="Wrong!Pass9")
+    unknown = phone.sign_in("+919876543219", password="Wrong!Pass9")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert "don't match" in wrong.json()["detail"]
+
+
+def test_bad_location_reports_get_a_400_naming_the_field(owner, phone):
+    phone.enroll(PHONE)
+    cases = [
+        ({"locations": [fix(lat=91)]}, "lat"),
+        ({"locations": [fix(lon=-181)]}, "lon"),
+        ({"locations": [fix(accuracy=-1)]}, "accuracy"),
+        ({"locations": [fix(battery=101)]}, "battery"),
+        ({"locations": [fix(minutes_ago=-60)]}, "taken_at"),
+        ({"locations": [fix(taken_at="yesterday")]}, "taken_at"),
+    ]
+    for body, field in cases:
+        answer = phone.call("POST", "locations/", json=body)
+        assert answer.status_code == 400, body
+        errors = answer.json()["locations"]
+        first = errors[0] if isinstance(errors, list) else errors["0"]
+        assert field in first, errors
+    assert phone.call("POST", "locations/", json={"locations": []}).status_code == 400
+    malformed = requests.post(
+        f"{phone.base}/api/v1/device/locations/",
+        data="{not json",
+        headers={"Authorization": f"Token {phone.token}", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert malformed.status_code == 400 and "detail" in malformed.json()
+    assert Location.objects.count() == 0
+
+
+def test_find_device_off_refuses_locations(owner, phone):
+    phone.enroll(PHONE)
+    assert phone.call("PUT", "find-device/", json={"enabled": False}).json() == {"enabled": False}
+    assert phone.call("POST", "locations/", json={"locations": [fix()]}).status_code == 409
+    assert owner.api("GET", "devices/").json()[0]["find_device_enabled"] is False
+    assert phone.call("PUT", "find-device/", json={"enabled": "maybe"}).status_code == 400
+
+
+def test_an_erased_device_stays_locked_to_its_owner_until_removed(live_server, owner, phone):
+    device_id = phone.enroll(PHONE)
+    owner.confirm_with_password()
+    command = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "erase"}).json()
+    phone.call("POST", f"commands/{command['id']}/result/", json={"result": "succeeded"})
+    sign_up(Client(), email="thief@example.com")
+    thief = Phone(live_server.url).sign_in("thief@example.com")
+    assert thief.status_code == 409
+    owner.confirm_with_password()
+    assert owner.api("DELETE", f"devices/{device_id}/").status_code == 204
+    assert Phone(live_server.url).sign_in("thief@example.com").status_code == 201
+
+
+def test_removing_a_device_needs_a_fresh_confirmation_and_deletes_its_locations(owner, phone):
+    device_id = phone.enroll(PHONE)
+    phone.call("POST", "locations/", json={"locations": [fix()]})
+    assert owner.api("DELETE", f"devices/{device_id}/").status_code == 403
+    owner.confirm_with_password()
+    assert owner.api("DELETE", f"devices/{device_id}/").status_code == 204
+    assert not Location.objects.exists()
+    assert phone.call("GET", "commands/").status_code == 401
+
+
+def test_polling_with_nothing_pending_costs_one_query(owner, phone):
+    phone.enroll(PHONE)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {phone.token}")
+    client.get("/api/v1/device/commands/")  # the first poll of the minute notes the device seen
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get("/api/v1/device/commands/")
+    assert answer.status_code == 200 and answer.json() == []
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+def test_beat_jobs_purge_old_locations_and_expire_stale_commands(owner, phone, settings):
+    device_id = phone.enroll(PHONE)
+    phone.call("POST", "locations/", json={"locations": [fix(60 * 24 * 6), fix(1)]})
+    locate = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "locate"}).json()
+    lock = owner.api(
+        "POST", f"devices/{device_id}/commands/", json={"kind": "lock", "message": "Lost"}
+    ).json()
+    later = timezone.now() + timedelta(days=2)
+    assert actions.purge_old_locations(now=later) == 1
+    assert actions.expire_commands(now=later) == 1
+    assert Command.objects.get(public_id=locate["id"]).state == "expired"
+    assert Command.objects.get(public_id=lock["id"]).state == "pending"  # waits for the device
+    assert Device.objects.get().open_commands == 1
+
+
+def test_the_api_is_described_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/").content.decode()
+    for path in (
+        "/api/v1/device/sign-in/",
+        "/api/v1/device/locations/",
+        "/api/v1/device/commands/",
+        "/api/v1/devices/{device_id}/commands/",
+    ):
+        assert path in schema
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and "/static/drf_spectacular_sidecar/" in docs.content.decode()
