@@ -4,6 +4,7 @@ JavaScript); with JavaScript the page sends them through the portal API and foll
 commands' states without a reload."""
 
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import reauth
+from accounts.models import User
 from devices import actions
 from devices.models import Command, Device
 
@@ -26,7 +28,8 @@ def _owned(request: HttpRequest, device_id) -> Device:
 
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
-    devices = Device.objects.filter(user_id=request.user.pk).order_by("-last_seen_at", "name")
+    user = cast(User, request.user)  # login_required
+    devices = Device.objects.filter(user=user).order_by("-last_seen_at", "name")
     return render(request, "devices/home.html", {"devices": devices})
 
 
