@@ -107,6 +107,11 @@ def revoke_device_tokens(*, user: User) -> int:
     )
 
 
+def sign_out_device(*, device: Device, request: HttpRequest | None = None) -> None:
+    Device.objects.filter(pk=device.pk).update(token_revoked_at=timezone.now())
+    record_event(user=device.user, kind=Kind.SESSION_ENDED, request=request, browser=device.name)
+
+
 @transaction.atomic
 def set_find_device(*, device: Device, enabled: bool, request: HttpRequest | None = None) -> None:
     if device.find_device_enabled == enabled:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("devices/<uuid:device_id>/command/", views.issue_command, name="device_command"),
     path("devices/<uuid:device_id>/erase/", views.erase, name="device_erase"),
     path("devices/<uuid:device_id>/remove/", views.remove, name="device_remove"),
+    path("devices/<uuid:device_id>/sign-out/", views.sign_out, name="device_sign_out"),
     # Device API (token)
     path("api/v1/device/sign-in/", api.SignInApi.as_view(), name="api_device_sign_in"),
     path("api/v1/device/sign-in/second-factor/", api.SecondFactorApi.as_view()),

@@ -111,3 +111,12 @@ def remove(request: HttpRequest, device_id) -> HttpResponse:
         flash.success(request, _("Device removed."))
         return redirect("devices_home")
     return render(request, "devices/remove.html", {"device": device})
+
+
+@login_required
+@require_POST
+def sign_out(request: HttpRequest, device_id) -> HttpResponse:
+    """Revoke the device's token: it must sign in again (it stays on the account)."""
+    actions.sign_out_device(device=_owned(request, device_id), request=request)
+    flash.success(request, _("The device was signed out."))
+    return redirect("sessions")

@@ -9,11 +9,13 @@ from allauth.account.utils import get_next_redirect_url
 from allauth.core import ratelimit
 from allauth.mfa.base.forms import ReauthenticateForm
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -102,7 +104,8 @@ def sessions(request: HttpRequest) -> HttpResponse:
         for row in rows
     ]
     listed.sort(key=lambda row: not row["current"])
-    return render(request, "accounts/sessions.html", {"sessions": listed})
+    devices = import_string(settings.ACCOUNT_SIGNED_IN_DEVICES)(user)
+    return render(request, "accounts/sessions.html", {"sessions": listed, "devices": devices})
 
 
 # --- Re-authentication ---------------------------------------------------------------------------

@@ -241,6 +241,8 @@ ACCOUNT_CHECKUP_STEPS = [
     "cloud.checkup.cloud_sync",
     "devices.checkup.find_device",
 ]
+# Phones and tablets listed beside browsers on the sessions page.
+ACCOUNT_SIGNED_IN_DEVICES = "devices.checkup.signed_in_devices"
 
 # --- Phone numbers and codes ---------------------------------------------------------------------
 PHONENUMBER_DB_FORMAT = "E164"

@@ -286,3 +286,53 @@ def test_the_api_is_described_in_the_openapi_schema(client):
         assert path in schema
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and "/static/drf_spectacular_sidecar/" in docs.content.decode()
+
+
+def test_a_device_signs_in_with_the_second_factor_by_app_or_sms(owner, phone, settings):
+    import pyotp
+
+    from tests.helpers import code_sent_to
+
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    client = Client()
+    client.force_login(User.objects.get(phone=PHONE))
+    client.post("/account/verify/?next=/", {"method": "password", "password": "Blue!Kite42x"})
+    client.post("/account/two-factor/sms/", {"action": "send"})
+    client.post("/account/two-factor/sms/", {"action": "verify", "code": code_sent_to(PHONE)})
+    # Turning on SMS codes proved the second factor: adding the app needs nothing more now.
+    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(key).now()})
+
+    first = phone.sign_in(PHONE)
+    assert first.status_code == 200 and first.json()["methods"] == ["app", "sms"]
+    flow = first.json()["flow"]
+    url = f"{phone.base}/api/v1/device/sign-in/second-factor/"
+    wrong = requests.post(url, json={"flow": flow, "method": "app", "code": "000000"}, timeout=10)
+    assert wrong.status_code == 400 and "code" in wrong.json()
+    sent = requests.post(url, json={"flow": flow, "method": "sms", "action": "send"}, timeout=10)
+    assert sent.status_code == 202
+    code = code_sent_to(PHONE)
+    done = requests.post(url, json={"flow": flow, "method": "sms", "code": code}, timeout=10)
+    assert done.status_code == 201 and done.json()["token"]
+    reused = requests.post(url, json={"flow": flow, "method": "sms", "code": code}, timeout=10)
+    assert reused.status_code == 400
+    by_app = phone.sign_in(PHONE, hardware="imei-tablet-0001").json()["flow"]
+    app = requests.post(
+        url, json={"flow": by_app, "method": "app", "code": pyotp.TOTP(key).now()}, timeout=10
+    )
+    assert app.status_code == 201
+    forged = requests.post(url, json={"flow": "x" + flow, "method": "app", "code": "1"}, timeout=10)
+    assert forged.status_code == 400 and "flow" in forged.json()
+
+
+def test_devices_show_on_the_sessions_page_and_can_be_signed_out(owner, phone):
+    phone.enroll(PHONE)
+    client = Client()
+    client.force_login(User.objects.get(phone=PHONE))
+    page = client.get("/account/sessions/")
+    assert [d["name"] for d in page.context["devices"]] == ["Asha's phone"]
+    steps = {step.title: step for step in client.get("/account/").context["steps"]}
+    assert steps["Find Device"].done
+    client.post(page.context["devices"][0]["sign_out_url"])
+    assert phone.call("GET", "commands/").status_code == 401
+    assert client.get("/account/sessions/").context["devices"] == []
