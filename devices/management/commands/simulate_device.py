@@ -1,0 +1,161 @@
+"""Play a phone against the portal's device API, to try Find Device without hardware.
+
+    python manage.py simulate_device --account +919876543210 --password 'Blue!Kite42x'
+
+It signs in (with --totp-secret, or an SMS code typed at the prompt, when two-factor is on),
+enrolls, reports a location that wanders a little every few seconds, polls for commands and
+plays them: Locate reports a fresh location, Ring prints RINGING, Lock shows the message and
+contact number, Erase wipes the simulator's state (its token) and stops.
+"""
+
+import math
+import random
+import time
+from datetime import UTC, datetime
+
+import pyotp
+import requests
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Simulate a phone using Find Device against a running portal."
+    requires_system_checks: list = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="the portal's address")
+        parser.add_argument("--account", required=True, help="phone number, email or account ID")
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--country", default="IN", help="for a national phone number")
+        parser.add_argument("--totp-secret", default="", help="authenticator-app key, if on")
+        parser.add_argument("--name", default="Simulated phone")
+        parser.add_argument("--model", default="Simulator")
+        parser.add_argument("--hardware-id", default="", help="defaults to one per name")
+        parser.add_argument("--lat", type=float, default=12.9716)
+        parser.add_argument("--lon", type=float, default=77.5946)
+        parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
+        parser.add_argument("--iterations", type=int, default=0, help="stop after N (0: never)")
+
+    def handle(self, *args, **options) -> None:
+        self.base = options["url"].rstrip("/")
+        self.http = requests.Session()
+        self.lat, self.lon = options["lat"], options["lon"]
+        self.battery = 87
+        token = self.sign_in(options)
+        self.http.headers["Authorization"] = f"Token {token}"
+        self.say(f"ENROLLED as {options['name']!r}")
+        iteration = 0
+        try:
+            while True:
+                iteration += 1
+                self.walk()
+                self.report_location()
+                if self.play_commands() == "erased":
+                    return
+                if options["iterations"] and iteration >= options["iterations"]:
+                    self.say("STOPPED")
+                    return
+                time.sleep(options["interval"])
+        except KeyboardInterrupt:
+            self.say("STOPPED")
+
+    # --- Talking to the portal -------------------------------------------------------------------
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        try:
+            return self.http.request(
+                method, f"{self.base}/api/v1/device/{path}", timeout=10, **kwargs
+            )
+        except requests.RequestException as error:
+            raise CommandError(f"cannot reach the portal at {self.base}: {error}") from error
+
+    def sign_in(self, options) -> str:
+        hardware_id = options["hardware_id"] or "sim-" + "-".join(
+            [options["account"], options["name"]]
+        ).replace(" ", "_")
+        answer = self.call(
+            "POST",
+            "sign-in/",
+            json={
+                "login": options["account"],
+                "password": options["password"],
+                "country": options["country"],
+                "device": {
+                    "name": options["name"],
+                    "model": options["model"],
+                    "platform": "android",
+                    "hardware_id": hardware_id,
+                },
+            },
+        )
+        if answer.status_code == 201:
+            return answer.json()["token"]
+        if answer.status_code != 200:
+            raise CommandError(f"sign-in refused ({answer.status_code}): {answer.text}")
+        flow, methods = answer.json()["flow"], answer.json()["methods"]
+        if options["totp_secret"] and "app" in methods:
+            body = {"flow": flow, "method": "app", "code": pyotp.TOTP(options["totp_secret"]).now()}
+        elif "sms" in methods:
+            self.call(
+                "POST",
+                "sign-in/second-factor/",
+                json={"flow": flow, "method": "sms", "action": "send"},
+            )
+            code = input("Two-factor is on: type the code texted to the account's phone: ").strip()
+            body = {"flow": flow, "method": "sms", "code": code}
+        else:
+            code = input("Two-factor is on: type a code from the authenticator app: ").strip()
+            body = {"flow": flow, "method": "app", "code": code}
+        done = self.call("POST", "sign-in/second-factor/", json=body)
+        if done.status_code != 201:
+            raise CommandError(f"second factor refused ({done.status_code}): {done.text}")
+        return done.json()["token"]
+
+    # --- Being a phone ---------------------------------------------------------------------------
+    def walk(self) -> None:
+        """A few metres in a random direction, and a little battery."""
+        angle = random.uniform(0, 2 * math.pi)
+        self.lat += 0.0001 * math.cos(angle)
+        self.lon += 0.0001 * math.sin(angle)
+        self.battery = max(5, self.battery - random.choice([0, 0, 1]))
+
+    def report_location(self) -> None:
+        fix = {
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "accuracy": random.choice([8, 12, 20]),
+            "battery": self.battery,
+            "taken_at": datetime.now(UTC).isoformat(),
+        }
+        answer = self.call("POST", "locations/", json={"locations": [fix]})
+        if answer.status_code == 401:
+            raise CommandError("the portal signed this device out")
+        if answer.status_code == 202:
+            self.say(f"LOCATION {fix['lat']:.5f},{fix['lon']:.5f} battery {self.battery}%")
+
+    def play_commands(self) -> str:
+        answer = self.call("GET", "commands/")
+        if answer.status_code == 401:
+            raise CommandError("the portal signed this device out")
+        for command in answer.json():
+            self.call("POST", f"commands/{command['id']}/ack/")
+            kind = command["kind"]
+            if kind == "locate":
+                self.report_location()
+                self.say("LOCATED")
+            elif kind == "ring":
+                self.say("RINGING")
+            elif kind == "lock":
+                payload = command.get("payload") or {}
+                contact = f" (call {payload['phone']})" if payload.get("phone") else ""
+                self.say(f"LOCKED: {payload.get('message', '')}{contact}")
+            self.call("POST", f"commands/{command['id']}/result/", json={"result": "succeeded"})
+            if kind == "erase":
+                self.http.headers.pop("Authorization", None)
+                self.say("ERASED: local state wiped; this device stays locked to the account")
+                return "erased"
+        return ""
