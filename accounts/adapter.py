@@ -148,11 +148,7 @@ class AccountAdapter(DefaultAccountAdapter):
             lookups.append(Q(email__iexact=credentials["email"]))
         if not lookups:
             return []
-        return list(
-            User.objects.filter(reduce(operator.or_, lookups)).only(
-                "pk", "failed_sign_ins", "last_failed_sign_in_at"
-            )[:2]
-        )
+        return list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -40,13 +40,18 @@ def send_unknown_account_notice(*, phone: str) -> None:
 
 # --- Security notices ----------------------------------------------------------------------------
 def notice_destinations(user) -> list[tuple[str, str]]:
-    """Where the account's security notices go: its email (or recovery email); an account
-    with no email gets them by SMS to its phone (or recovery phone)."""
-    email = user.email or user.recovery_email
-    if email:
-        return [(Channel.EMAIL, email)]
-    phone = user.phone or user.recovery_phone
-    return [(Channel.SMS, str(phone))] if phone else []
+    """Where the account's security notices go: its own phone (SMS) and email, as it has them,
+    so a change made by someone else always reaches the owner's sign-in contacts. An account
+    with no email of its own also hears at its recovery email (email costs nothing); a
+    recovery phone hears only when the account has neither phone nor email."""
+    destinations: list[tuple[str, str]] = []
+    if user.phone:
+        destinations.append((Channel.SMS, str(user.phone)))
+    if user.email or user.recovery_email:
+        destinations.append((Channel.EMAIL, user.email or user.recovery_email))
+    if not destinations and user.recovery_phone:
+        destinations.append((Channel.SMS, str(user.recovery_phone)))
+    return destinations
 
 
 def send_security_notice(
@@ -87,11 +92,16 @@ def send_contact_code(*, channel: str, destination: str, code: str, expires_at) 
     )
 
 
-def send_second_factor_code(*, phone: str, code: str, expires_at, minutes: int) -> None:
+def send_second_factor_code(
+    *, phone: str, code: str, expires_at, minutes: int, purpose: str
+) -> None:
+    """A two-factor code by SMS: to sign in, or to confirm (or set up) a change."""
     queue_message(
         channel=Channel.SMS,
         to=phone,
-        template="accounts/messages/second_factor_code",
+        template="accounts/messages/second_factor_code"
+        if purpose == "sign_in"
+        else "accounts/messages/second_factor_confirm",
         context={"minutes": minutes},
         secrets_={"code": code},
         expires_at=expires_at,

@@ -65,9 +65,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     # not sign anyone in, so they need not be unique.
     recovery_phone = PhoneNumberField("recovery phone", null=True, blank=True, db_index=True)
     recovery_email = models.EmailField("recovery email", null=True, blank=True)  # noqa: DJ001
-    # Consecutive failed sign-ins (any IP); a success or a password reset sets it back to 0.
-    failed_sign_ins = models.PositiveIntegerField(default=0)
-    last_failed_sign_in_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -182,6 +179,9 @@ class SmsSecondFactor(models.Model):
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_failed_attempts = models.PositiveSmallIntegerField(default=0)
     code_used = models.BooleanField(default=True)
+    # What the live code is for ("sign_in", "confirm", "setup"): a code sent to sign in does
+    # not confirm a change, and the reverse.
+    code_purpose = models.CharField(max_length=16, blank=True)
 
     def __str__(self) -> str:
         return f"SMS two-factor of {self.user}"
@@ -189,3 +189,20 @@ class SmsSecondFactor(models.Model):
     @property
     def enabled(self) -> bool:
         return self.enabled_at is not None
+
+
+class SignInFailures(models.Model):
+    """Consecutive failed sign-ins for one account, or for one identifier that names no
+    account, under the keyed hash of either: both kinds are kept and forgotten alike, so the
+    limits never tell whether an account exists."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "sign-in failures"
+        indexes = [models.Index(fields=["last_failed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures"

@@ -20,7 +20,13 @@ from accounts import messages
 from accounts.models import SmsSecondFactor, User
 from verification import crypto
 from verification.actions.codes import CodeError, ResendTooSoon
-from verification.limits import SendLimitReached, allow_send
+from verification.limits import (
+    SendLimitReached,
+    TooManyWrongCodes,
+    allow_send,
+    count_wrong_code,
+    too_many_wrong_codes,
+)
 
 __all__ = ["CodeError", "ResendTooSoon", "SendLimitReached"]
 
@@ -67,15 +73,21 @@ def start_sms_setup(user: User) -> SmsSecondFactor:
     return factor
 
 
+PURPOSES = ("sign_in", "confirm", "setup")
+
+
 @transaction.atomic
-def send_sms_code(*, user: User, client_ip: str) -> datetime:
-    """Text a code to the person's phone and return when it expires. Raises NoPhone,
+def send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
+    """Text a code for `purpose` (one of PURPOSES) to the person's phone and return when it
+    expires. A live code for another purpose is replaced. Raises NoPhone,
     ResendTooSoon inside the cooldown, SendLimitReached over the send budgets, and
     SmsSecondFactor.DoesNotExist when the method was never set up."""
     factor = SmsSecondFactor.objects.select_for_update().get(user=user)
     phone = sms_phone(user)
     if not phone:
         raise NoPhone
+    if too_many_wrong_codes(f"second-factor|{user.pk}"):
+        raise TooManyWrongCodes
     now = timezone.now()
     cooldown = timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
     if factor.code_sent_at and now < factor.code_sent_at + cooldown:
@@ -85,6 +97,7 @@ def send_sms_code(*, user: User, client_ip: str) -> datetime:
         raise SendLimitReached
     live = (
         not factor.code_used
+        and factor.code_purpose == purpose
         and factor.code_expires_at is not None
         and now < factor.code_expires_at
         and factor.code_failed_attempts < settings.VERIFICATION_CODE_MAX_ATTEMPTS
@@ -94,6 +107,7 @@ def send_sms_code(*, user: User, client_ip: str) -> datetime:
         factor.code_used = False
         factor.code_failed_attempts = 0
         factor.code_expires_at = now + timedelta(seconds=settings.SECOND_FACTOR_SMS_TTL)
+        factor.code_purpose = purpose
     factor.code_sent_at = now
     factor.save()
     assert factor.code_expires_at is not None
@@ -102,22 +116,23 @@ def send_sms_code(*, user: User, client_ip: str) -> datetime:
         code=_hotp(factor).at(factor.counter),
         expires_at=factor.code_expires_at,
         minutes=settings.SECOND_FACTOR_SMS_TTL // 60,
+        purpose=purpose,
     )
     return factor.code_expires_at
 
 
-def check_sms_code(*, user: User, code: str) -> None:
-    """Accept the code once, or raise CodeError (wrong, void, expired, used, missing). A wrong
-    try is counted and committed even though the caller sees an error."""
+def check_sms_code(*, user: User, code: str, purpose: str) -> None:
+    """Accept the code once for `purpose`, or raise CodeError (wrong, void, expired, used,
+    missing). A wrong try is counted and committed even though the caller sees an error."""
     with transaction.atomic():
-        reason = _try_sms_code(user=user, code=code)
+        reason = _try_sms_code(user=user, code=code, purpose=purpose)
     if reason:
         raise CodeError(reason)
 
 
-def _try_sms_code(*, user: User, code: str) -> str:
+def _try_sms_code(*, user: User, code: str, purpose: str) -> str:
     factor = SmsSecondFactor.objects.select_for_update().filter(user=user).first()
-    if factor is None or factor.code_expires_at is None:
+    if factor is None or factor.code_expires_at is None or factor.code_purpose != purpose:
         return "missing"
     if factor.code_used:
         return "used"
@@ -126,6 +141,7 @@ def _try_sms_code(*, user: User, code: str) -> str:
     if timezone.now() >= factor.code_expires_at:
         return "expired"
     if not _hotp(factor).verify(code.strip(), factor.counter):
+        count_wrong_code(f"second-factor|{user.pk}")
         factor.code_failed_attempts += 1
         factor.save(update_fields=["code_failed_attempts"])
         if factor.code_failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:

@@ -5,9 +5,9 @@ knows nothing of SMS (its login stages are an internal API: django-allauth is pi
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.internal.constants import LoginStageKey
-from allauth.mfa.internal.flows import trust
 
 from accounts.second_factor import second_factor_methods
+from accounts.trust import is_trusted_browser
 
 
 class SecondFactorStage(LoginStage):
@@ -18,7 +18,7 @@ class SecondFactorStage(LoginStage):
         user = self.login.user
         if user is None or not second_factor_methods(user):
             return None, True
-        if trust.is_trusted_browser(self.request, user):
+        if is_trusted_browser(self.request, user):
             return None, True
         self.state["authentication_required"] = True
         return headed_redirect_response("mfa_authenticate"), True

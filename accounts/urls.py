@@ -1,4 +1,5 @@
 from allauth.account import views as account_views
+from allauth.mfa.recovery_codes import views as recovery_views
 from allauth.mfa.totp import views as totp_views
 from django.urls import path
 from django.views.generic import RedirectView
@@ -30,9 +31,10 @@ urlpatterns = [
         "accounts/2fa/totp/activate/",
         reauth.reauthentication_required(totp_views.activate_totp, second_factor=True),
     ),
+    path("accounts/2fa/totp/deactivate/", two_factor.deactivate_app),
     path(
-        "accounts/2fa/totp/deactivate/",
-        reauth.reauthentication_required(totp_views.deactivate_totp, second_factor=True),
+        "accounts/2fa/recovery-codes/",
+        reauth.reauthentication_required(recovery_views.view_recovery_codes, second_factor=True),
     ),
     path("accounts/2fa/recovery-codes/generate/", two_factor.regenerate_recovery_codes),
     path("accounts/2fa/recovery-codes/download/", pages.not_yet),

@@ -295,7 +295,9 @@ class SecondFactorApi(APIView):
             if data["method"] != "sms":
                 return Response({"action": ["Only SMS codes are sent."]}, status=400)
             try:
-                send_sms_code(user=user, client_ip=client_ip(request._request) or "")
+                send_sms_code(
+                    user=user, client_ip=client_ip(request._request) or "", purpose="sign_in"
+                )
             except ResendTooSoon as wait:
                 return Response(
                     {"detail": f"Wait {wait.seconds_left} seconds before asking again."},
@@ -312,7 +314,7 @@ class SecondFactorApi(APIView):
     def code_ok(self, user: User, method: str, code: str) -> bool:
         if method == "sms" and len(code) == 6:
             try:
-                check_sms_code(user=user, code=code)
+                check_sms_code(user=user, code=code, purpose="sign_in")
             except CodeError:
                 return False
             return True

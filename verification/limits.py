@@ -18,6 +18,11 @@ class SendLimitReached(Exception):  # noqa: N818 - reads as a condition
     """A send budget is spent: nothing was sent."""
 
 
+class TooManyWrongCodes(SendLimitReached):
+    """So many wrong codes were tried for one number, address or person today that no new
+    code is sent (each code allows only a few tries; this caps them across codes)."""
+
+
 def _key(scope: str, value: str) -> str:
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
     return f"sendlimit:{scope}:{digest}"
@@ -45,3 +50,21 @@ def allow_send(*, ip: str, destination: str) -> bool:
     ]
     counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
     return all(count <= budget for count, budget in counts)
+
+
+def _wrong_codes_key(scope: str) -> str:
+    return _key("wrong-codes", scope)
+
+
+def count_wrong_code(scope: str) -> None:
+    """One more wrong code for `scope` (a purpose and destination, or a person) today."""
+    key = _wrong_codes_key(scope)
+    if not cache.add(key, 1, timeout=24 * 60 * 60):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=24 * 60 * 60)
+
+
+def too_many_wrong_codes(scope: str) -> bool:
+    return (cache.get(_wrong_codes_key(scope)) or 0) >= settings.VERIFICATION_WRONG_CODES_PER_DAY

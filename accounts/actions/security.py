@@ -41,6 +41,9 @@ def _ensure_recovery_codes(user: User) -> bool:
 def second_factor_turned_on(request: HttpRequest, *, user: User, method: str) -> bool:
     """Log and tell; make recovery codes if there are none. True when codes were made."""
     made_codes = _ensure_recovery_codes(user)
+    if method == "app":
+        # The person just entered a code from the app: that proves the second factor.
+        record_authentication(request, user, "mfa", type="totp", reauthenticated=True)
     record_event(user=user, kind=Kind.TWO_FACTOR_ON, request=request, method=METHOD_NAMES[method])
     messages.send_security_notice(
         user=user,
@@ -65,7 +68,7 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
 def enable_sms_second_factor(request: HttpRequest, *, user: User, code: str) -> bool:
     """Turn on the SMS method once the first code sent with its new secret is entered.
     Raises CodeError. True when recovery codes were made and should be shown."""
-    check_sms_code(user=user, code=code)
+    check_sms_code(user=user, code=code, purpose="setup")
     SmsSecondFactor.objects.filter(user=user).update(enabled_at=timezone.now())
     # The person just proved the factor: it counts as a fresh second-factor check.
     record_authentication(request, user, "mfa", type="sms", reauthenticated=True)
@@ -77,6 +80,11 @@ def disable_sms_second_factor(request: HttpRequest, *, user: User) -> None:
     deleted, _ = SmsSecondFactor.objects.filter(user=user, enabled_at__isnull=False).delete()
     if deleted:
         second_factor_turned_off(request, user=user, method="sms")
+
+
+def restore_recovery_codes(*, user: User) -> bool:
+    """Recovery codes again when a second factor is still on but the codes are gone."""
+    return bool(second_factor_methods(user)) and _ensure_recovery_codes(user)
 
 
 @transaction.atomic

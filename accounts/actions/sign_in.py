@@ -10,35 +10,32 @@ in to the account before skip that delay. After `SIGN_IN_LOCK_AFTER` consecutive
 (NIST SP 800-63B: at most 100) the password alone no longer signs in: a reset by code
 unlocks the account.
 
-An identifier that names no account is counted the same way in the cache, so the answers
-never tell whether an account exists.
+An identifier that names no account is counted the same way, in the same table, and forgotten
+after the same idle time, so the answers never tell whether an account exists.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import messages
 from accounts.browsers import browser_key_hash, describe
-from accounts.models import KnownBrowser, SecurityEvent, User
+from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, User
 from accounts.security_log import client_ip, record_event
 from verification import crypto
 
 Kind = SecurityEvent.Kind
-UNKNOWN_TTL = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a sign-in is refused before the password is checked."""
 
-    locked: bool  # True: needs a password reset; False: wait `seconds`
-    seconds: int = 0
+    locked: bool  # True: needs a password reset; False: wait a while
 
 
 def required_delay(failures: int) -> int:
@@ -49,57 +46,90 @@ def required_delay(failures: int) -> int:
     return int(min(settings.SIGN_IN_FIRST_DELAY * 2**extra, settings.SIGN_IN_MAX_DELAY))
 
 
-def _unknown_key(identifier: str) -> str:
-    return "signin-failures:" + crypto.keyed_hash("sign-in", identifier.lower())[:40]
-
-
-def _failures(accounts: list[User], identifier: str) -> tuple[int, datetime | None]:
+def _keys(accounts: list[User], identifier: str) -> list[str]:
+    """The counters a sign-in attempt touches: each account it names, else what was typed."""
     if accounts:
-        worst = max(accounts, key=lambda user: user.failed_sign_ins)
-        return worst.failed_sign_ins, worst.last_failed_sign_in_at
-    count, at = cache.get(_unknown_key(identifier), (0, None))
-    return count, at
+        return [crypto.keyed_hash("sign-in", f"account:{user.pk}") for user in accounts]
+    return [crypto.keyed_hash("sign-in", f"identifier:{identifier.lower()}")]
+
+
+def _live_counters(keys: list[str]) -> list[SignInFailures]:
+    """Counters of these keys; a streak idle for `SIGN_IN_FAILURES_FORGOTTEN_AFTER` is over."""
+    since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    return list(SignInFailures.objects.filter(key__in=keys, last_failed_at__gte=since))
 
 
 def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
     key_hash = browser_key_hash(request)
-    return bool(key_hash) and any(
-        KnownBrowser.objects.filter(user=user, key_hash=key_hash).exists() for user in accounts
+    return (
+        bool(key_hash and accounts)
+        and KnownBrowser.objects.filter(user__in=accounts, key_hash=key_hash).exists()
     )
 
 
 def check_sign_in_allowed(
-    request: HttpRequest, *, accounts: list[User], identifier: str
+    request: HttpRequest, *, accounts: list[User], identifier: str, trust_browser: bool = True
 ) -> Refusal | None:
-    """None when a password may be tried now for the accounts `identifier` names."""
-    failures, last_at = _failures(accounts, identifier)
-    if failures >= settings.SIGN_IN_LOCK_AFTER:
-        return Refusal(locked=True)
-    delay = required_delay(failures)
-    if not delay or last_at is None or _is_known_browser(request, accounts):
+    """None when a password may be tried now for the accounts `identifier` names.
+
+    Once a delay is due, the first try after it claims the slot atomically, so many tries in
+    parallel still get one check between them. A browser that has signed in to the account
+    before is not held back by strangers' failures (unless `trust_browser` is False: a signed-in
+    session confirming its password is held to the limits like anyone).
+    """
+    counters = _live_counters(_keys(accounts, identifier))
+    if not counters:
         return None
-    wait = (last_at + timedelta(seconds=delay) - timezone.now()).total_seconds()
-    return Refusal(locked=False, seconds=int(wait) + 1) if wait > 0 else None
+    worst = max(counters, key=lambda counter: counter.failures)
+    known = trust_browser and _is_known_browser(request, accounts)
+    if worst.failures >= settings.SIGN_IN_LOCK_AFTER and not known:
+        return Refusal(locked=True)
+    delay = required_delay(worst.failures)
+    if not delay or known:
+        return None
+    now = timezone.now()
+    if now < worst.last_failed_at + timedelta(seconds=delay):
+        return Refusal(locked=False)
+    claimed = SignInFailures.objects.filter(
+        pk=worst.pk, last_failed_at=worst.last_failed_at
+    ).update(last_failed_at=now)
+    return None if claimed else Refusal(locked=False)
 
 
 def record_failed_sign_in(request: HttpRequest, *, accounts: list[User], identifier: str) -> None:
     now = timezone.now()
-    if not accounts:
-        count, _ = cache.get(_unknown_key(identifier), (0, None))
-        cache.set(_unknown_key(identifier), (count + 1, now), timeout=UNKNOWN_TTL)
-        return
-    for user in accounts:
-        User.objects.filter(pk=user.pk).update(
-            failed_sign_ins=F("failed_sign_ins") + 1, last_failed_sign_in_at=now
+    since = now - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    for key in _keys(accounts, identifier):
+        counter, created = SignInFailures.objects.get_or_create(
+            key=key, defaults={"failures": 1, "last_failed_at": now}
         )
-        user.refresh_from_db(fields=["failed_sign_ins", "last_failed_sign_in_at"])
+        if not created:
+            SignInFailures.objects.filter(pk=counter.pk, last_failed_at__lt=since).update(
+                failures=0
+            )
+            SignInFailures.objects.filter(pk=counter.pk).update(
+                failures=F("failures") + 1, last_failed_at=now
+            )
+    for user in accounts:
         record_event(user=user, kind=Kind.SIGN_IN_FAILED, request=request)
-        if user.failed_sign_ins == settings.SIGN_IN_LOCK_AFTER:
+        if failed_sign_ins(user) == settings.SIGN_IN_LOCK_AFTER:
             record_event(user=user, kind=Kind.SIGN_IN_LOCKED, request=request)
 
 
+def failed_sign_ins(user: User) -> int:
+    """Consecutive failed sign-ins of the account (0 once its streak is forgotten)."""
+    counters = _live_counters(_keys([user], ""))
+    return counters[0].failures if counters else 0
+
+
 def clear_failed_sign_ins(user: User) -> None:
-    User.objects.filter(pk=user.pk).update(failed_sign_ins=0, last_failed_sign_in_at=None)
+    SignInFailures.objects.filter(key__in=_keys([user], "")).delete()
+
+
+def forget_old_failures() -> int:
+    since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    deleted, _ = SignInFailures.objects.filter(last_failed_at__lt=since).delete()
+    return deleted
 
 
 def record_sign_in(request: HttpRequest, user: User) -> None:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts import messages
-from accounts.models import Consent, User
+from accounts.models import Consent, SecurityEvent, User
 from verification.actions.codes import issue_code, use_code
 from verification.limits import SendLimitReached, allow_send
 from verification.models import Channel, VerificationCode
@@ -81,6 +81,12 @@ def create_account(
                 EmailAddress.objects.create(
                     user=user, email=destination, verified=True, primary=True
                 )
+            SecurityEvent.objects.create(
+                user=user,
+                kind=SecurityEvent.Kind.SIGNED_UP,
+                ip_address=client_ip,
+                user_agent=user_agent[:300],
+            )
             Consent.objects.create(
                 user=user,
                 terms_version=settings.TERMS_VERSION,

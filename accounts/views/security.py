@@ -20,12 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import messages, phones, reauth
-from accounts.actions import recovery, security
+from accounts.actions import recovery, security, sign_in
 from accounts.browsers import describe
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
 from accounts.models import User
-from accounts.second_factor import check_sms_code, send_sms_code, sms_phone
+from accounts.second_factor import (
+    check_sms_code,
+    has_sms_second_factor,
+    send_sms_code,
+    sms_phone,
+)
 from accounts.security_log import client_ip
 from accounts.views.signup import CODE_ERRORS
 from verification.actions.codes import CodeError, ResendTooSoon, issue_code, use_code
@@ -44,7 +49,7 @@ def send_error(error: Exception) -> str:
         return _("You can ask for a new code in %(seconds)d seconds.") % {
             "seconds": error.seconds_left
         }
-    return _("Too many codes were requested. Try again in an hour.")
+    return _("Too many codes were requested. Try again later.")
 
 
 @login_required
@@ -174,7 +179,7 @@ def _code_destination_shown(user: User, method: str) -> str:
 def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
     ip = client_ip(request) or ""
     if method == "sms":
-        send_sms_code(user=user, client_ip=ip)
+        send_sms_code(user=user, client_ip=ip, purpose="confirm")
     else:
         channel, destination = reauth.code_destination(user)
         record, code = issue_code(
@@ -197,11 +202,21 @@ def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
 def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
     if method == "password":
         password_form = forms["password"] = PasswordForm(request.POST)
-        if password_form.is_valid():
-            if user.check_password(password_form.cleaned_data["password"]):
-                reauthenticate_by_password(request)
-                return True
-            password_form.add_error("password", _("That password isn't right."))
+        if not password_form.is_valid():
+            return False
+        # A signed-in session guessing the password meets the sign-in limits too.
+        if sign_in.check_sign_in_allowed(
+            request, accounts=[user], identifier="", trust_browser=False
+        ):
+            password_form.add_error(
+                "password", _("Too many wrong passwords. Wait a few minutes and try again.")
+            )
+            return False
+        if user.check_password(password_form.cleaned_data["password"]):
+            reauthenticate_by_password(request)
+            return True
+        sign_in.record_failed_sign_in(request, accounts=[user], identifier="")
+        password_form.add_error("password", _("That password isn't right."))
         return False
     if method == "app":
         app_form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
@@ -214,7 +229,7 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
         return False
     try:
         if method == "sms":
-            check_sms_code(user=user, code=form.cleaned_data["code"])
+            check_sms_code(user=user, code=form.cleaned_data["code"], purpose="confirm")
             record_authentication(request, user, "mfa", type="sms", reauthenticated=True)
         else:
             destination = reauth.code_destination(user)[1]
@@ -320,8 +335,17 @@ def recovery_contact(request: HttpRequest, channel: str) -> HttpResponse:
     )
 
 
-@reauth.reauthentication_required
+@login_required
 def recovery_phone(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    # When two-factor codes are texted to this number, changing it changes two-factor.
+    carries_second_factor = has_sms_second_factor(user) and not user.phone
+    if not reauth.recently_reauthenticated(request, second_factor=carries_second_factor):
+        return redirect(
+            reauth.reauthentication_url(
+                request.get_full_path(), second_factor=carries_second_factor
+            )
+        )
     return recovery_contact(request, Channel.SMS)
 
 
@@ -331,7 +355,7 @@ def recovery_email(request: HttpRequest) -> HttpResponse:
 
 
 # --- Deleting the account ------------------------------------------------------------------------
-@reauth.reauthentication_required
+@reauth.reauthentication_required(second_factor=True)
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

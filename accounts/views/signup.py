@@ -92,7 +92,7 @@ class SignupView(View):
                     % {"seconds": wait.seconds_left},
                 )
             except SendLimitReached:
-                form.add_error(None, _("Too many codes were requested. Try again in an hour."))
+                form.add_error(None, _("Too many codes were requested. Try again later."))
             else:
                 initial = {
                     key: value

@@ -6,8 +6,8 @@ from typing import cast
 from allauth.account.internal.decorators import login_stage_required
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.base.forms import AuthenticateForm
-from allauth.mfa.internal.flows import trust
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp import views as totp_views
 from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -31,6 +31,7 @@ from accounts.second_factor import (
 )
 from accounts.security_log import client_ip, record_event
 from accounts.stages import SecondFactorStage
+from accounts.trust import trust_browser
 from accounts.views.security import send_error
 from accounts.views.signup import CODE_ERRORS
 from verification.actions.codes import CodeError, ResendTooSoon
@@ -81,7 +82,7 @@ def sms(request: HttpRequest) -> HttpResponse:
     if action == "send" and not is_on:
         try:
             start_sms_setup(user)
-            send_sms_code(user=user, client_ip=client_ip(request) or "")
+            send_sms_code(user=user, client_ip=client_ip(request) or "", purpose="setup")
         except NoPhone:
             return redirect("two_factor_sms")
         except (ResendTooSoon, SendLimitReached) as error:
@@ -117,6 +118,16 @@ def sms(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@reauth.reauthentication_required(second_factor=True)
+def deactivate_app(request: HttpRequest) -> HttpResponse:
+    """allauth's page to turn the authenticator app off. allauth then deletes the recovery
+    codes, not knowing that SMS codes are still on: new ones are made and shown."""
+    response = totp_views.deactivate_totp(request)
+    if request.method == "POST" and security.restore_recovery_codes(user=_user(request)):
+        return redirect("mfa_view_recovery_codes")
+    return response
 
 
 @reauth.reauthentication_required(second_factor=True)
@@ -163,7 +174,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and request.POST.get("action") == "send" and method == "sms":
         try:
-            send_sms_code(user=user, client_ip=client_ip(request) or "")
+            send_sms_code(user=user, client_ip=client_ip(request) or "", purpose="sign_in")
         except (ResendTooSoon, SendLimitReached) as error:
             form.add_error(None, send_error(error))
             status = 400
@@ -176,7 +187,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and _second_factor_ok(request, user, method, form):
             response = stage.exit()
             if form.cleaned_data["trust"]:
-                trust.trust_browser(request, user, response)
+                trust_browser(request, user, response)
             return response
         status = 400
     return render(
@@ -205,7 +216,7 @@ def _second_factor_ok(request: HttpRequest, user: User, method: str, form) -> bo
         return False
     try:
         CodeField().clean(code)
-        check_sms_code(user=user, code=code)
+        check_sms_code(user=user, code=code, purpose="sign_in")
     except CodeError as error:
         form.add_error("code", CODE_ERRORS[error.reason])
         record_event(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, request=request)

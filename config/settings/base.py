@@ -144,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-old-locations": {"task": "devices.tasks.purge_old_locations", "schedule": 60 * 60},
     "expire-commands": {"task": "devices.tasks.expire_commands", "schedule": 60},
+    "forget-old-sign-in-failures": {
+        "task": "accounts.tasks.forget_old_sign_in_failures",
+        "schedule": 24 * 60 * 60,
+    },
 }
 # Find Device keeps each device's location history this many days.
 LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 7, minimum=1)
@@ -222,6 +226,10 @@ SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 5, minimum=1)
 SIGN_IN_FIRST_DELAY = env_int("SIGN_IN_FIRST_DELAY", 30, minimum=1)
 SIGN_IN_MAX_DELAY = env_int("SIGN_IN_MAX_DELAY", 300, minimum=1)
 SIGN_IN_LOCK_AFTER = env_int("SIGN_IN_LOCK_AFTER", 100, minimum=10)
+# A streak of failures idle this long is forgotten, for known and unknown identifiers alike.
+SIGN_IN_FAILURES_FORGOTTEN_AFTER = env_int(
+    "SIGN_IN_FAILURES_FORGOTTEN_AFTER", 30 * 24 * 60 * 60, minimum=60 * 60
+)
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
@@ -258,6 +266,9 @@ if PHONE_DEFAULT_REGION not in PHONE_COUNTRIES:
 
 VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 10 * 60, minimum=60)
 VERIFICATION_CODE_MAX_ATTEMPTS = 5
+# Wrong codes allowed per purpose and destination (or per person for two-factor) in a day,
+# across codes: past it, no new code is sent that day.
+VERIFICATION_WRONG_CODES_PER_DAY = env_int("VERIFICATION_WRONG_CODES_PER_DAY", 20, minimum=5)
 VERIFICATION_RESEND_COOLDOWN = env_int("VERIFICATION_RESEND_COOLDOWN", 60, minimum=1)
 # Sends of a code in a one-hour window: per client IP, per destination and IP, per destination.
 VERIFICATION_SENDS_PER_IP_PER_HOUR = env_int("VERIFICATION_SENDS_PER_IP_PER_HOUR", 20, minimum=1)

@@ -4,8 +4,9 @@ every session ended, a notice; the same answers for unknown phones and emails.""
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from accounts.actions.sign_in import record_failed_sign_in
 from accounts.models import SecurityEvent, User
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_in, sign_up
 from verification.models import DevOutboxMessage
@@ -146,7 +147,9 @@ def test_a_weak_new_password_is_refused_and_the_code_need_not_be_typed_again():
 def test_a_reset_unlocks_an_account_locked_by_failed_sign_ins(settings):
     settings.SIGN_IN_LOCK_AFTER = 10
     sign_up(Client(), phone="98765 43210")
-    User.objects.update(failed_sign_ins=10)
+    user = User.objects.get()
+    for _ in range(10):
+        record_failed_sign_in(RequestFactory().get("/"), accounts=[user], identifier="")
     assert "locked" in sign_in(Client(), "+919876543210").content.decode()
     client = Client()
     ask_for_code(client, phone="98765 43210")

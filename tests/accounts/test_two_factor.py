@@ -167,13 +167,86 @@ def test_recovery_codes_are_shown_once_and_can_be_made_anew(phone_client):
 
 def test_turning_off_two_factor_needs_the_second_factor(phone_client):
     key = turn_on_app(phone_client)
-    confirm_with_password(phone_client)
-    refused = phone_client.get("/accounts/2fa/totp/deactivate/")
-    assert refused.url.startswith("/account/verify/") and "factor=2" in refused.url
-    assert phone_client.get(refused.url).context["methods"] == ["app"]
-    phone_client.post(refused.url, {"method": "app", "code": pyotp.TOTP(key).now()})
-    assert phone_client.post("/accounts/2fa/totp/deactivate/").status_code == 302
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=6), tick=False):
+        confirm_with_password(phone_client)
+        refused = phone_client.get("/accounts/2fa/totp/deactivate/")
+        assert refused.url.startswith("/account/verify/") and "factor=2" in refused.url
+        assert phone_client.get(refused.url).context["methods"] == ["app"]
+        phone_client.post(refused.url, {"method": "app", "code": pyotp.TOTP(key).now()})
+        assert phone_client.post("/accounts/2fa/totp/deactivate/").status_code == 302
     assert not User.objects.get(phone=PHONE).authenticator_set.exists()
+
+
+def test_turning_off_the_app_with_sms_still_on_keeps_recovery_codes(phone_client):
+    turn_on_sms(phone_client)
+    turn_on_app(phone_client)
+    answer = phone_client.post("/accounts/2fa/totp/deactivate/")
+    assert answer.url == "/accounts/2fa/recovery-codes/"
+    assert len(phone_client.get(answer.url).context["unused_codes"]) == 10
+
+
+def test_changing_two_factor_voids_trust_in_every_browser(phone_client):
+    turn_on_sms(phone_client)
+    browser = Client()
+    sign_in(browser, PHONE)
+    browser.post("/accounts/2fa/authenticate/", {"method": "sms", "action": "send"})
+    browser.post(
+        "/accounts/2fa/authenticate/",
+        {"method": "sms", "code": code_sent_to(PHONE), "trust": "on"},
+    )
+    browser.post("/accounts/logout/")
+    assert sign_in(browser, PHONE).url == "/account/"
+    browser.post("/accounts/logout/")
+    turn_on_app(phone_client)
+    assert sign_in(browser, PHONE).url == "/accounts/2fa/authenticate/"
+
+
+def test_the_recovery_phone_that_carries_sms_codes_needs_the_second_factor_to_change(settings):
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    client = Client()
+    sign_up(client, email="asha@example.com")
+    confirm_with_password(client)
+    client.post(
+        "/account/recovery/phone/", {"action": "send", "country": "IN", "phone": "98765 43210"}
+    )
+    client.post("/account/recovery/phone/", {"action": "verify", "code": code_sent_to(PHONE)})
+    turn_on_sms(client)
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=6), tick=False):
+        confirm_with_password(client)
+        asked = client.get("/account/recovery/phone/")
+        assert "factor=2" in asked.url
+        assert client.get(asked.url).context["methods"] == ["sms"]
+
+
+def test_sms_codes_for_sign_in_do_not_confirm_changes(phone_client):
+    turn_on_sms(phone_client)
+    browser = Client()
+    sign_in(browser, PHONE)
+    browser.post("/accounts/2fa/authenticate/", {"method": "sms", "action": "send"})
+    sign_in_code = code_sent_to(PHONE)
+    assert "sign-in code" in last_message_to(PHONE).body
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=2), tick=False):
+        answer = phone_client.post(
+            "/account/verify/?factor=2&next=/", {"method": "sms", "code": sign_in_code}
+        )
+    assert answer.status_code == 400
+
+
+def test_twenty_wrong_codes_in_a_day_stop_new_codes(settings):
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    sign_up(Client(), phone="98765 43210")
+    client = Client()
+    ask = {"action": "send", "captcha_0": "x", "captcha_1": "PASSED", "method": "phone"}
+    ask |= {"country": "IN", "phone": "98765 43210"}
+    wrong = {"action": "reset", "method": "phone", "code": "000000"}
+    wrong |= {"password1": "Green!Lamp57y", "password2": "Green!Lamp57y"}
+    for _ in range(4):
+        assert client.post("/accounts/password/reset/", ask).status_code == 200
+        for _ in range(5):
+            client.post("/accounts/password/reset/", wrong)
+    refused = client.post("/accounts/password/reset/", ask)
+    assert refused.status_code == 400
+    assert "Too many codes" in str(refused.context["send_form"].non_field_errors())
 
 
 @pytest.mark.parametrize(

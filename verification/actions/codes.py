@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from verification import crypto
+from verification import crypto, limits
 from verification.models import VerificationCode
 
 
@@ -42,6 +42,8 @@ def issue_code(
     Refused inside the cooldown after any code to this destination, whoever asked for it, so
     a new browser session does not skip it.
     """
+    if limits.too_many_wrong_codes(f"{purpose}|{destination}"):
+        raise limits.TooManyWrongCodes
     now = timezone.now()
     cooldown = timedelta(seconds=settings.VERIFICATION_RESEND_COOLDOWN)
     last_sent = (
@@ -118,6 +120,7 @@ def _try_code(
         code_id=record.pk, purpose=purpose, destination=destination, code=code
     )
     if not secrets.compare_digest(expected, record.code_hash):
+        limits.count_wrong_code(f"{purpose}|{destination}")
         record.failed_attempts += 1
         record.save(update_fields=["failed_attempts"])
         if record.failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
