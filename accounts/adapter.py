@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import messages
@@ -80,6 +81,9 @@ class AccountAdapter(DefaultAccountAdapter):
             body=message.body,
             html=html,
         )
+
+    def get_password_change_redirect_url(self, request) -> str:
+        return reverse("account_home")
 
     # --- Sign-in stages: our second-factor step (app, recovery code or SMS) replaces allauth's
     # MFA step and its separate "trust this browser" page (a checkbox on our step instead).

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Users and security"
 
     def ready(self) -> None:
         from accounts import signals  # noqa: F401 - connects the receivers
