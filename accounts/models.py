@@ -132,6 +132,7 @@ class SecurityEvent(models.Model):
         DEVICE_ENROLLED = "device_enrolled", _("Device signed in")
         DEVICE_REMOVED = "device_removed", _("Device removed")
         DEVICE_COMMAND = "device_command", _("Find Device")
+        CLOUD_SYNC = "cloud_sync", _("Cloud sync changed")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -4,14 +4,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.checkup import Step
+from cloud.actions import switches
+from cloud.models import Category
 
 
 def cloud_sync(user) -> Step:
-    # Sync switches live on devices' accounts; none can report one yet, so sync is off.
+    on = [Category(category).label for category, enabled in switches(user).items() if enabled]
     return Step(
         title=_("Cloud sync"),
-        done=False,
-        state=_("Off"),
-        action=_("Set up"),
+        done=bool(on),
+        state=_("On: %(categories)s") % {"categories": ", ".join(str(c) for c in on)}
+        if on
+        else _("Off"),
+        action=_("Manage") if on else _("Turn on"),
         url=reverse("cloud_home"),
     )

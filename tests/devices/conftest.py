@@ -84,12 +84,9 @@ class Phone:
         return answer.json()["device_id"]
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Token {self.token}", **kwargs.pop("headers", {})}
         return requests.request(
-            method,
-            f"{self.base}/api/v1/device/{path}",
-            headers={"Authorization": f"Token {self.token}"},
-            timeout=10,
-            **kwargs,
+            method, f"{self.base}/api/v1/device/{path}", headers=headers, timeout=10, **kwargs
         )
 
 
