@@ -10,7 +10,8 @@ class CloudAccountAdmin(admin.ModelAdmin):
     list_display = ["user", "quota_bytes", "settings_version"]
     search_fields = ["user__account_id", "user__email", "user__phone"]
     fields = ["user", "quota_bytes", "settings_version"]
-    readonly_fields = ["user", "settings_version"]
+    autocomplete_fields = ["user"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        # An account's cloud is created here when staff give it a quota before its first use.
+        return ["user", "settings_version"] if obj else ["settings_version"]
