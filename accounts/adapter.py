@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,18 @@ class AccountAdapter(DefaultAccountAdapter):
             body=message.body,
             html=html,
         )
+
+    def pre_login(self, request, user, **kwargs):
+        """A suspended or banned account, or one staff asked to reset its password, is told
+        so once its password was right (never before: that would tell strangers)."""
+        if user.is_restricted or user.must_reset_password:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return render(
+                request, "accounts/account_restricted.html", {"account": user}, status=403
+            )
+        return super().pre_login(request, user, **kwargs)
 
     def get_password_change_redirect_url(self, request) -> str:
         return reverse("account_home")

@@ -1,39 +1,472 @@
-"""Accounts in Django admin: find a person by phone, email or account ID and see their consent.
+"""Accounts in Django admin: find a person, judge the account at a glance, and moderate it.
 
-Moderation actions (suspend, ban, reinstate, resets) come with the admin moderation work.
+Search takes a phone number in any format (matched in E.164), an email or an account ID.
+Moderation actions (suspend, ban, reinstate, require a password reset, reset two-factor, end
+sessions) ask for a reason, work on one account or many, and land in the moderation log and
+the person's security log. Staff never see a password, code, secret or token.
 """
 
-from django.contrib import admin
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from accounts.models import Consent, User
+from accounts import phones
+from accounts.actions.moderation import moderate
+from accounts.models import Consent, ModerationAction, SecurityEvent, SmsSecondFactor, User
+from verification.models import OutboundMessage
+
+Action = ModerationAction.Action
 
 
-class ConsentInline(admin.TabularInline):
-    model = Consent
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ("terms_version", "privacy_version", "accepted_at", "ip_address", "user_agent")
-    readonly_fields = fields
+    show_change_link = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConsentInline(ReadOnlyInline):
+    model = Consent
+    fields = (
+        "terms_version",
+        "privacy_version",
+        "accepted_at",
+        "ip_address",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+
+class SecurityEventInline(ReadOnlyInline):
+    model = SecurityEvent
+    fields = (
+        "created_at",
+        "kind",
+        "detail",
+        "ip_address",
+        "user_agent",
+    )
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name_plural = "security log (newest first)"
+
+
+class ModerationActionInline(ReadOnlyInline):
+    model = ModerationAction
+    fk_name = "user"
+    fields = (
+        "created_at",
+        "action",
+        "actor",
+        "reason",
+        "shared_with_user",
+        "suspended_until",
+    )
+    readonly_fields = fields
+    verbose_name_plural = "moderation log"
+
+
+# --- Filters -------------------------------------------------------------------------------------
+class TwoFactorFilter(admin.SimpleListFilter):
+    title = "two-factor"
+    parameter_name = "two_factor"
+
+    def lookups(self, request, model_admin):
+        return [("on", "On"), ("off", "Off")]
+
+    def queryset(self, request, queryset):
+        on = Q(has_app=True) | Q(has_sms=True)
+        if self.value() == "on":
+            return queryset.filter(on)
+        if self.value() == "off":
+            return queryset.exclude(on)
+        return queryset
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = "verified contact"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("phone", "Phone"), ("email", "Email"), ("both", "Phone and email")]
+
+    def queryset(self, request, queryset):
+        # Sign-up proves the phone or email; a sign-in email is proven by its EmailAddress row.
+        email = Q(email_verified=True)
+        if self.value() == "phone":
+            return queryset.filter(phone__isnull=False)
+        if self.value() == "email":
+            return queryset.filter(email)
+        if self.value() == "both":
+            return queryset.filter(email, phone__isnull=False)
+        return queryset
+
+
+class LastSignInFilter(admin.SimpleListFilter):
+    title = "last sign-in"
+    parameter_name = "signed_in"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Today"), ("7", "Past 7 days"), ("30", "Past 30 days"), ("never", "Never")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "never":
+            return queryset.filter(last_login__isnull=True)
+        value = self.value()
+        if value in ("1", "7", "30"):
+            since = timezone.now() - timedelta(days=int(value))
+            return queryset.filter(last_login__gte=since)
+        return queryset
+
+
+# --- Moderation ----------------------------------------------------------------------------------
+class ModerationForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Why. Kept in the moderation log.",
+    )
+    share_reason = forms.BooleanField(
+        required=False,
+        label="Tell the person this reason",
+        help_text="Shown on their sign-in page, in the notice and in their security log.",
+    )
+    until = forms.DateTimeField(
+        required=False,
+        label="Suspended until",
+        help_text="Empty: until reinstated. Format: 2026-12-31 18:00",
+    )
+
+    def __init__(self, *args, action: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if action != Action.SUSPEND:
+            del self.fields["until"]
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return until
+
+
+def _bulk(action: str, label: str):
+    def run(modeladmin, request, queryset):
+        return modeladmin.moderation_page(request, action, queryset)
+
+    run.__name__ = f"moderate_{action}"
+    return admin.action(description=label, permissions=["moderate"])(run)
+
+
+MODERATION_LABELS = {
+    Action.SUSPEND: "Suspend",
+    Action.BAN: "Ban",
+    Action.REINSTATE: "Reinstate",
+    Action.REQUIRE_PASSWORD_RESET: "Require a password reset",
+    Action.RESET_SECOND_FACTOR: "Reset two-factor",
+    Action.END_SESSIONS: "Sign out everywhere",
+}
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["account_id", "phone", "email", "status", "is_staff", "date_joined"]
-    list_filter = ["status", "is_staff", "is_active", "date_joined"]
-    search_fields = ["account_id", "phone", "email"]
+    list_display = [
+        "account_id",
+        "phone_display",
+        "email",
+        "standing",
+        "two_factor",
+        "date_joined",
+        "last_login",
+    ]
+    list_filter = [
+        "status",
+        VerifiedFilter,
+        TwoFactorFilter,
+        "date_joined",
+        LastSignInFilter,
+        "is_staff",
+    ]
+    list_per_page = 50
+    search_fields = ["account_id"]
+    search_help_text = "A phone number in any format, an email address, or an account ID."
     ordering = ["-date_joined"]
-    readonly_fields = ["account_id", "date_joined", "last_login"]
+    show_full_result_count = False
+    actions = [_bulk(action, label) for action, label in MODERATION_LABELS.items()]
+    inlines = [ConsentInline, ModerationActionInline, SecurityEventInline]
+    change_form_template = "admin/accounts/user/change_form.html"
+    filter_horizontal = ["groups"]
     fieldsets = [
-        (None, {"fields": ["account_id", "phone", "email", "status", "date_joined", "last_login"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "account_id",
+                    "phone",
+                    "email",
+                    "status",
+                    "suspended_until",
+                    "status_message",
+                    "date_joined",
+                    "last_login",
+                ]
+            },
+        ),
+        (
+            "Security",
+            {
+                "fields": [
+                    "recovery_contacts",
+                    "second_factor",
+                    "must_reset_password",
+                    "must_set_up_second_factor",
+                    "messages_sent",
+                ]
+            },
+        ),
         ("Staff", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
-    filter_horizontal = ["groups"]
-    inlines = [ConsentInline]
+
+    # --- The list ---------------------------------------------------------------------------------
+    def get_queryset(self, request):
+        totp = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+        sms = SmsSecondFactor.objects.filter(user=OuterRef("pk"), enabled_at__isnull=False)
+        verified_email = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_app=Exists(totp), has_sms=Exists(sms), email_verified=Exists(verified_email)
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact matches on indexed columns, so search stays fast on many accounts: a phone
+        number in any format (national numbers in the default country/region), an email
+        (any case), or an account ID."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = Q()
+        if "@" in term:
+            match |= Q(email__iexact=term) | Q(recovery_email__iexact=term)
+        else:
+            compact = "".join(ch for ch in term if ch.isdigit() or ch == "+")
+            if compact.isdigit() and len(compact) == 10:
+                match |= Q(account_id=compact)
+            phone = phones.parse_any_number(term, phones.default_region())
+            if phone:
+                match |= Q(phone=phone) | Q(recovery_phone=phone)
+        if not match:
+            return queryset.none(), False
+        return queryset.filter(match), False
+
+    @admin.display(description="phone", ordering="phone")
+    def phone_display(self, user: User) -> str:
+        return phones.display(str(user.phone)) if user.phone else "—"
+
+    @admin.display(description="standing", ordering="status")
+    def standing(self, user: User) -> str:
+        if user.status == User.Status.SUSPENDED and user.suspended_until:
+            return f"suspended until {timezone.localtime(user.suspended_until):%Y-%m-%d %H:%M}"
+        return user.get_status_display()
+
+    @admin.display(description="two-factor")
+    def two_factor(self, user: User) -> str:
+        annotated = [
+            (getattr(user, "has_app", False), "app"),
+            (getattr(user, "has_sms", False), "SMS"),
+        ]
+        methods = [name for on, name in annotated if on]
+        return ", ".join(methods) or "—"
+
+    # --- One account ------------------------------------------------------------------------------
+    def get_readonly_fields(self, request, obj=None):
+        computed = ["recovery_contacts", "second_factor", "messages_sent"]
+        if request.user.is_superuser:
+            return ["account_id", "date_joined", "last_login", *computed]
+        # Moderators read; every change goes through a moderation action with a reason.
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request) -> bool:
         # Accounts are created by their owners (sign-up) or for staff by `manage.py createadmin`.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.moderate_user")
+
+    @admin.display(description="recovery contacts")
+    def recovery_contacts(self, user: User) -> str:
+        phone = phones.mask(str(user.recovery_phone)) if user.recovery_phone else "no phone"
+        email = phones.mask_email(user.recovery_email) if user.recovery_email else "no email"
+        return f"{phone} · {email}"
+
+    @admin.display(description="two-factor")
+    def second_factor(self, user: User) -> str:
+        from accounts.second_factor import second_factor_methods
+
+        return ", ".join(second_factor_methods(user)) or "off"
+
+    @admin.display(description="messages sent (newest 20)")
+    def messages_sent(self, user: User) -> str:
+        """Delivery outcomes to the account's contacts: never the content, never a code."""
+        contacts = [
+            str(c) for c in (user.phone, user.email, user.recovery_phone, user.recovery_email) if c
+        ]
+        rows = OutboundMessage.objects.filter(to__in=contacts).order_by("-created_at")[:20]
+        if not rows:
+            return "none"
+        return format_html(
+            "<table><tr><th>when</th><th>channel</th><th>kind</th><th>status</th>"
+            "<th>provider id</th><th>error</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        f"{timezone.localtime(m.created_at):%Y-%m-%d %H:%M}",
+                        m.channel,
+                        m.kind,
+                        m.status,
+                        m.provider_message_id or "—",
+                        f"{m.error_code} {m.error_message}".strip() or "—",
+                    )
+                    for m in rows
+                ),
+            ),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = (extra_context or {}) | {
+            "moderation": [
+                (label, reverse("admin:accounts_user_moderate", args=[object_id, action]))
+                for action, label in MODERATION_LABELS.items()
+            ]
+            if self.has_moderate_permission(request)
+            else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/moderate/<str:action>/",
+                self.admin_site.admin_view(self.moderate_one),
+                name="accounts_user_moderate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def moderate_one(self, request, object_id, action):
+        if not self.has_moderate_permission(request) or action not in MODERATION_LABELS:
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=object_id)
+        return self.moderation_page(request, action, User.objects.filter(pk=user.pk), single=user)
+
+    def moderation_page(self, request, action, queryset, single=None):
+        """Ask for the reason (and the end of a suspension), then act on each account."""
+        form = ModerationForm(request.POST if request.POST.get("apply") else None, action=action)
+        if form.is_valid():
+            done = skipped = 0
+            for user in queryset:
+                try:
+                    moderate(
+                        user=user,
+                        actor=request.user,
+                        action=action,
+                        reason=form.cleaned_data["reason"],
+                        share_reason=form.cleaned_data["share_reason"],
+                        until=form.cleaned_data.get("until"),
+                        request=request,
+                    )
+                    done += 1
+                except PermissionDenied:
+                    skipped += 1
+            self.message_user(request, f"{MODERATION_LABELS[action]}: {done} account(s).")
+            if skipped:
+                self.message_user(
+                    request,
+                    f"{skipped} staff account(s) skipped: only superusers moderate staff.",
+                    messages.WARNING,
+                )
+            if single is not None:
+                return redirect("admin:accounts_user_change", single.pk)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/user/moderate.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": MODERATION_LABELS[action],
+                "action": action,
+                "action_name": f"moderate_{action}",
+                "form": form,
+                "accounts": list(queryset[:100]),
+                "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+                "single": single,
+                "checkbox_name": ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The moderation log: read-only."""
+
+    list_display = ["created_at", "action", "user", "actor", "short_reason", "shared_with_user"]
+    list_filter = [
+        "action",
+        "shared_with_user",
+        "created_at",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["user__account_id", "actor__account_id", "actor__email"]
+    list_select_related = ["user", "actor"]
+    fields = (
+        "created_at",
+        "action",
+        "user",
+        "actor",
+        "reason",
+        "shared_with_user",
+        "suspended_until",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="reason")
+    def short_reason(self, entry: ModerationAction) -> str:
+        return entry.reason[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

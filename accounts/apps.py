@@ -6,4 +6,21 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users and security"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from accounts import signals  # noqa: F401 - connects the receivers
+
+        post_migrate.connect(_moderators_group, sender=self)
+
+
+def _moderators_group(sender, **kwargs) -> None:
+    """Keep the Moderators group after every migrate (and after a test database flush)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import ensure_moderators_group
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    ensure_moderators_group(Group, Permission)

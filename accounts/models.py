@@ -65,6 +65,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # not sign anyone in, so they need not be unique.
     recovery_phone = PhoneNumberField("recovery phone", null=True, blank=True, db_index=True)
     recovery_email = models.EmailField("recovery email", null=True, blank=True)  # noqa: DJ001
+    # Moderation: a suspension may end by itself; what staff chose to tell the person.
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    status_message = models.CharField(max_length=500, blank=True)
+    must_reset_password = models.BooleanField(default=False)
+    must_set_up_second_factor = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -73,6 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
+        permissions = [("moderate_user", "Can suspend, ban, reinstate and reset accounts")]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"), name="unique_user_email", condition=models.Q(email__isnull=False)
@@ -82,7 +88,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_has_phone_or_email",
             ),
         ]
-        indexes = [models.Index(Lower("recovery_email"), name="user_recovery_email")]
+        indexes = [
+            models.Index(Lower("recovery_email"), name="user_recovery_email"),
+            models.Index(fields=["status", "-date_joined"], name="user_status_joined"),
+            models.Index(fields=["-date_joined"], name="user_joined"),
+            models.Index(fields=["last_login"], name="user_last_login"),
+        ]
 
     def __str__(self) -> str:
         return self.account_id
@@ -92,6 +103,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.account_id
+
+    @property
+    def is_restricted(self) -> bool:
+        """Banned, or suspended (until `suspended_until`, when set)."""
+        if self.status == self.Status.BANNED:
+            return True
+        if self.status == self.Status.SUSPENDED:
+            return self.suspended_until is None or self.suspended_until > timezone.now()
+        return False
 
 
 class Consent(models.Model):
@@ -133,6 +153,7 @@ class SecurityEvent(models.Model):
         DEVICE_REMOVED = "device_removed", _("Device removed")
         DEVICE_COMMAND = "device_command", _("Find Device")
         CLOUD_SYNC = "cloud_sync", _("Cloud sync changed")
+        SUPPORT_ACTION = "support_action", _("Action by support")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -207,3 +228,29 @@ class SignInFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.failures} failures"
+
+
+class ModerationAction(models.Model):
+    """What staff did to an account, and why: the moderation log (read-only)."""
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", _("Suspended")
+        BAN = "ban", _("Banned")
+        REINSTATE = "reinstate", _("Reinstated")
+        REQUIRE_PASSWORD_RESET = "require_password_reset", _("Password reset required")
+        RESET_SECOND_FACTOR = "reset_second_factor", _("Two-factor reset")
+        END_SESSIONS = "end_sessions", _("Signed out everywhere")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="moderation_actions")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    reason = models.TextField()
+    shared_with_user = models.BooleanField(default=False)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.user} by {self.actor}"

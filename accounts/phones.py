@@ -115,3 +115,7 @@ def mask_email(email: str) -> str:
     if len(local) <= 2:
         return f"{local[:1]}•••@{domain}"
     return f"{local[0]}{'•' * min(len(local) - 2, 5)}{local[-1]}@{domain}"
+
+
+def default_region() -> str:
+    return settings.PHONE_DEFAULT_REGION

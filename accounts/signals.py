@@ -3,12 +3,16 @@
 from allauth.account.signals import password_changed, password_set, user_logged_in
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts.actions import security
 from accounts.actions.sign_in import record_sign_in
 from accounts.models import SecurityEvent
 from accounts.security_log import record_event
+
+# Sent when an account is suspended or banned, so other apps let go of it (devices revoke
+# their tokens) without accounts knowing them.
+account_restricted = Signal()
 
 
 @receiver(user_logged_in)

@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-# Staff sign in through the portal's own sign-in (its rate limits, and later its second factor),
-# not through admin's separate form.
-admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+from accounts.admin_access import admin_login, has_admin_access
+
+# Staff sign in through the portal's own sign-in (its limits and its second step), never
+# admin's separate form, and admin requires that the session passed a second factor.
+admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.has_permission = has_admin_access  # type: ignore[method-assign]
+admin.site.site_header = "Account Portal admin"
 
 urlpatterns = [
     # The portal's own sign-up page comes before allauth's URLs so it takes /accounts/signup/.

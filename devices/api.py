@@ -264,6 +264,16 @@ class SignInApi(APIView):
             message = (errors.get("__all__") or next(iter(errors.values())))[0]["message"]
             return Response({"detail": message}, status=status.HTTP_401_UNAUTHORIZED)
         user: User = form.user  # type: ignore[assignment]
+        if user.is_restricted:
+            return Response(
+                {"detail": f"This account is {user.get_status_display().lower()}."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        if user.must_reset_password:
+            return Response(
+                {"detail": "Choose a new password first: use Forgot password? on the web."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
         methods = second_factor_methods(user)
         if not methods:
             return _enrolled(request, user, data["device"])

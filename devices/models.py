@@ -45,6 +45,7 @@ class Device(models.Model):
     last_located_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("view_location", "Can see where a device is")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "hardware_id_hash"], name="one_device_per_hardware_per_account"

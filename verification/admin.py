@@ -1,8 +1,17 @@
 """Staff see each message's outcome and a masked preview; never a code, never the content."""
 
+from datetime import timedelta
+
 from django.contrib import admin
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from verification.models import OutboundMessage
+
+DASHBOARD_DAYS = 14
+STATUSES = [status.value for status in OutboundMessage.Status]
 
 
 @admin.register(OutboundMessage)
@@ -26,6 +35,64 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "delivered_at",
     )
     readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DeliveryReport(OutboundMessage):
+    class Meta:
+        proxy = True
+        verbose_name = "message delivery report"
+        verbose_name_plural = "message delivery dashboard"
+
+
+@admin.register(DeliveryReport)
+class DeliveryReportAdmin(admin.ModelAdmin):
+    """Counts per day and channel, and failures by error code: a provider outage or a fraud
+    wave shows here first."""
+
+    change_list_template = "admin/verification/delivery_report.html"
+
+    def changelist_view(self, request, extra_context=None):
+        since = timezone.now() - timedelta(days=DASHBOARD_DAYS)
+        recent = OutboundMessage.objects.filter(created_at__gte=since)
+        per_day: dict = {}
+        rows = (
+            recent.annotate(day=TruncDate("created_at"))
+            .values("day", "channel", "status")
+            .annotate(count=Count("id"))
+            .order_by("-day")
+        )
+        for row in rows:
+            cells = per_day.setdefault((row["day"], row["channel"]), dict.fromkeys(STATUSES, 0))
+            cells[row["status"]] += row["count"]
+        failures = (
+            recent.filter(status=OutboundMessage.Status.FAILED)
+            .values("channel", "error_code")
+            .annotate(count=Count("id"))
+            .order_by("-count")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Message delivery",
+            "days": DASHBOARD_DAYS,
+            "statuses": STATUSES,
+            "per_day": [
+                {"day": day, "channel": channel, "counts": [cells[s] for s in STATUSES]}
+                for (day, channel), cells in per_day.items()
+            ],
+            "failures": list(failures),
+            "opts": self.model._meta,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.change_list_template, context)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -55,7 +55,8 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     """Set the new password, end every session of the account, unlock sign-in, log it and
     tell the person."""
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_reset_password = False
+    user.save(update_fields=["password", "must_reset_password"])
     clear_failed_sign_ins(user)
     for session in UserSession.objects.filter(user=user):
         session.end()

@@ -41,6 +41,9 @@ def _ensure_recovery_codes(user: User) -> bool:
 def second_factor_turned_on(request: HttpRequest, *, user: User, method: str) -> bool:
     """Log and tell; make recovery codes if there are none. True when codes were made."""
     made_codes = _ensure_recovery_codes(user)
+    if user.must_set_up_second_factor:
+        User.objects.filter(pk=user.pk).update(must_set_up_second_factor=False)
+        user.must_set_up_second_factor = False
     if method == "app":
         # The person just entered a code from the app: that proves the second factor.
         record_authentication(request, user, "mfa", type="totp", reauthenticated=True)

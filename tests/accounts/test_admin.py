@@ -2,6 +2,7 @@
 
 import os
 
+import pyotp
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -13,12 +14,27 @@ from verification.models import OutboundMessage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+STAFF_PASSWORD = "Ledger!Moon2026"
+
+
+def with_second_factor(client: Client, password: str = STAFF_PASSWORD) -> str:
+    """Turn on the authenticator app for the signed-in client; returns its key."""
+    client.post("/account/verify/?next=/", {"method": "password", "password": password})
+    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    assert (
+        client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(key).now()}).status_code
+        == 302
+    )
+    return key
+
+
 @pytest.fixture
 def staff_client(monkeypatch) -> Client:
-    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", "Ledger!Moon2026")
+    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", STAFF_PASSWORD)
     call_command("createadmin", email="staff@example.com")
     client = Client()
-    assert client.login(username="staff@example.com", password="Ledger!Moon2026")
+    assert client.login(username="staff@example.com", password=STAFF_PASSWORD)
+    with_second_factor(client)
     return client
 
 
@@ -40,8 +56,12 @@ def test_createadmin_makes_a_staff_account_that_signs_in_to_admin(monkeypatch):
         },
         follow=True,
     )
-    assert response.request["PATH_INFO"] == "/admin/" and response.status_code == 200
-    assert "Site administration" in response.content.decode()
+    # Staff without a second factor are sent to set one up first.
+    assert response.status_code == 403
+    assert "Admin needs two-factor authentication" in response.content.decode()
+    with_second_factor(client)
+    admin = client.get("/admin/")
+    assert admin.status_code == 200 and "Site administration" in admin.content.decode()
 
 
 def test_createadmin_enforces_the_password_policy(monkeypatch):

@@ -1,0 +1,251 @@
+"""Moderation in admin: find, suspend, ban, reinstate, resets; the moderation log; the
+Moderators group's least privilege; admin behind the second factor."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import ModerationAction, SecurityEvent, User
+from tests.accounts.test_admin import with_second_factor
+from tests.helpers import GOOD_PASSWORD, code_sent_to, last_message_to, sign_in, sign_up
+from verification.models import DevOutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PHONE = "+919876543210"
+
+
+@pytest.fixture
+def person() -> Client:
+    client = Client()
+    sign_up(client, phone="98765 43210")
+    return client
+
+
+@pytest.fixture
+def moderator() -> Client:
+    client = Client()
+    sign_up(client, email="mod@example.com")
+    user = User.objects.get(email="mod@example.com")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Moderators"))
+    with_second_factor(client, password=GOOD_PASSWORD)
+    return client
+
+
+def device_token() -> str:
+    answer = Client().post(
+        "/api/v1/device/sign-in/",
+        {
+            "login": PHONE,
+            "password": GOOD_PASSWORD,
+            "device": {"name": "Phone", "hardware_id": "imei-356938035643809"},
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    return answer.json()["token"]
+
+
+def bulk(moderator: Client, action: str, users, **form):
+    ids = [str(user.pk) for user in users]
+    asked = moderator.post(
+        "/admin/accounts/user/", {"action": f"moderate_{action}", "_selected_action": ids}
+    )
+    assert asked.status_code == 200 and "reason" in asked.context["form"].fields
+    return moderator.post(
+        "/admin/accounts/user/",
+        {"action": f"moderate_{action}", "_selected_action": ids, "apply": "1", **form},
+    )
+
+
+def test_a_moderator_suspends_and_reinstates_through_the_admin(person, moderator):
+    token = device_token()
+    user = User.objects.get(phone=PHONE)
+    done = bulk(moderator, "suspend", [user], reason="Spam reports", share_reason="on")
+    assert done.status_code == 302
+    # The open session is signed out on its next request; the device token stops working.
+    assert person.get("/account/").status_code == 302
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/device/commands/").status_code == 401
+    refused = sign_in(Client(), PHONE)
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "This account is suspended" in page and "Spam reports" in page
+    assert "suspended" in last_message_to(PHONE).body
+    # A wrong password still gets the generic answer: the status is told only to the owner.
+    wrong = sign_in(Client(), PHONE, password="Wrong!Pass9").content.decode()
+    assert "suspended" not in wrong
+
+    form = moderator.get(f"/admin/accounts/user/{user.pk}/moderate/reinstate/")
+    assert form.status_code == 200
+    moderator.post(
+        f"/admin/accounts/user/{user.pk}/moderate/reinstate/",
+        {"apply": "1", "reason": "Appeal accepted"},
+    )
+    assert sign_in(Client(), PHONE).status_code == 302
+    log = list(ModerationAction.objects.order_by("created_at").values_list("action", "reason"))
+    assert log == [("suspend", "Spam reports"), ("reinstate", "Appeal accepted")]
+    own_log = user.security_events.filter(kind=SecurityEvent.Kind.SUPPORT_ACTION)
+    assert sorted(e.detail["reason"] for e in own_log) == ["", "Spam reports"]
+
+
+def test_a_suspension_ends_by_itself(person, moderator):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    user = User.objects.get(phone=PHONE)
+    until = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    bulk(moderator, "suspend", [user], reason="Cooling off", until=until)
+    assert "You can sign in again after" in sign_in(Client(), PHONE).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert sign_in(Client(), PHONE).status_code == 302
+
+
+def test_a_ban_and_an_unshared_reason(person, moderator):
+    user = User.objects.get(phone=PHONE)
+    bulk(moderator, "ban", [user], reason="Fraud ring #42")
+    page = sign_in(Client(), PHONE).content.decode()
+    assert "This account is banned" in page and "Fraud ring" not in page
+    assert "Fraud ring" not in last_message_to(PHONE).body
+
+
+def test_every_action_is_in_both_logs(person, moderator, settings):
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    user = User.objects.get(phone=PHONE)
+    for action in (
+        "suspend",
+        "reinstate",
+        "require_password_reset",
+        "reset_second_factor",
+        "end_sessions",
+        "ban",
+    ):
+        answer = moderator.post(
+            f"/admin/accounts/user/{user.pk}/moderate/{action}/",
+            {"apply": "1", "reason": f"because {action}"},
+        )
+        assert answer.status_code == 302, action
+    entries = ModerationAction.objects.filter(user=user)
+    assert entries.count() == 6
+    assert all(entry.reason == f"because {entry.action}" for entry in entries)
+    assert {entry.actor.email for entry in entries} == {"mod@example.com"}
+    assert user.security_events.filter(kind=SecurityEvent.Kind.SUPPORT_ACTION).count() == 6
+    log_page = moderator.get("/admin/accounts/moderationaction/?action__exact=ban")
+    assert "because ban" in log_page.content.decode()
+
+
+def test_a_reason_is_required(person, moderator):
+    user = User.objects.get(phone=PHONE)
+    answer = moderator.post(
+        f"/admin/accounts/user/{user.pk}/moderate/suspend/", {"apply": "1", "reason": " "}
+    )
+    assert answer.status_code == 200 and answer.context["form"].errors["reason"]
+    assert not ModerationAction.objects.exists()
+
+
+def test_required_password_reset_and_reset_second_factor(person, moderator, settings):
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    with_second_factor(person, password=GOOD_PASSWORD)
+    user = User.objects.get(phone=PHONE)
+    bulk(moderator, "require_password_reset", [user], reason="Password seen in a breach")
+    refused = sign_in(Client(), PHONE)
+    assert refused.status_code == 403 and "Choose a new password" in refused.content.decode()
+    reset = Client()
+    ask = {"action": "send", "captcha_0": "x", "captcha_1": "PASSED", "method": "phone"}
+    reset.post("/accounts/password/reset/", ask | {"country": "IN", "phone": "98765 43210"})
+    reset.post(
+        "/accounts/password/reset/",
+        {
+            "action": "reset",
+            "method": "phone",
+            "code": code_sent_to(PHONE),
+            "password1": "Green!Lamp57y",
+            "password2": "Green!Lamp57y",
+        },
+    )
+    bulk(moderator, "reset_second_factor", [user], reason="Lost phone, identity checked")
+    again = Client()
+    assert sign_in(again, PHONE, password="Green!Lamp57y").url == "/account/"  # no 2FA step
+    kept_out = again.get("/account/")
+    assert kept_out.status_code == 302 and kept_out.url == "/account/two-factor/"
+    assert again.get("/account/two-factor/").status_code == 200
+
+
+def test_moderators_cannot_delete_edit_staff_or_see_secrets(person, moderator, monkeypatch):
+    import os
+
+    from django.core.management import call_command
+
+    mod = User.objects.get(email="mod@example.com")
+    for permission in ("accounts.delete_user", "accounts.change_user", "auth.change_group"):
+        assert not mod.has_perm(permission)
+    assert mod.has_perm("accounts.moderate_user")
+    user = User.objects.get(phone=PHONE)
+    token = device_token()
+    assert moderator.get(f"/admin/accounts/user/{user.pk}/delete/").status_code == 403
+    page = moderator.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    assert user.password not in page and token not in page
+    for code in DevOutboxMessage.objects.values_list("body", flat=True):
+        for word in code.split():
+            if word.isdigit() and len(word) == 6:
+                assert word not in page
+    change = moderator.post(f"/admin/accounts/user/{user.pk}/change/", {"status": "banned"})
+    assert change.status_code == 403
+    assert User.objects.get(pk=user.pk).status == "active"
+
+    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", "Ledger!Moon2026")
+    call_command("createadmin", email="boss@example.com")
+    boss = User.objects.get(email="boss@example.com")
+    assert moderator.post(f"/admin/accounts/user/{boss.pk}/change/", {}).status_code == 403
+    moderator.post(
+        f"/admin/accounts/user/{boss.pk}/moderate/ban/", {"apply": "1", "reason": "coup"}
+    )
+    assert User.objects.get(pk=boss.pk).status == "active"  # staff are for superusers only
+
+
+def test_search_finds_a_number_typed_in_national_format(person, moderator):
+    for query in ("98765 43210", "098765-43210", "+91 98765 43210", PHONE):
+        page = moderator.get("/admin/accounts/user/", {"q": query})
+        assert [u.phone for u in page.context["cl"].result_list] == [PHONE], query
+    assert moderator.get("/admin/accounts/user/", {"q": "nothing at all"}).status_code == 200
+
+
+def test_the_list_costs_the_same_queries_for_10_and_50_rows(moderator):
+    def make(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            User.objects.create_user(phone=f"+9198765{n:05d}")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page = moderator.get("/admin/accounts/user/")
+        assert page.status_code == 200
+        return len(captured)
+
+    make(9, 0)
+    few = queries()
+    make(60, 100)
+    assert queries() == few
+
+
+def test_staff_must_pass_the_second_factor_in_this_session(moderator):
+    assert moderator.get("/admin/").status_code == 200
+    fresh = Client()
+    assert fresh.login(username="mod@example.com", password=GOOD_PASSWORD)
+    answer = fresh.get("/admin/")
+    assert answer.status_code == 302
+    follow = fresh.get(answer.url)
+    assert (
+        follow.status_code == 302 and "/account/verify/" in follow.url and "factor=2" in follow.url
+    )
+
+
+def test_the_delivery_dashboard_counts_messages(person, moderator):
+    page = moderator.get("/admin/verification/deliveryreport/")
+    assert page.status_code == 200
+    rows = page.context["per_day"]
+    assert any(row["channel"] == "sms" and sum(row["counts"]) >= 1 for row in rows)
