@@ -128,6 +128,9 @@ class Consent(models.Model):
         return f"{self.user} accepted terms {self.terms_version}"
 
 
+SUMMARY_KEYS = ("method", "contact", "device", "command", "category", "action", "state", "reason")
+
+
 class SecurityEvent(models.Model):
     """One line of the person's security log. `detail` never holds a secret: contacts in it
     are masked, codes and passwords never appear."""
@@ -167,6 +170,12 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """The details a person reads beside the event: what, which device or category."""
+        shown = [self.detail.get(key) for key in SUMMARY_KEYS]
+        return " · ".join(str(value) for value in shown if value)
 
 
 class KnownBrowser(models.Model):

@@ -108,6 +108,14 @@ def remember_etag(user_id: int, etag: str) -> None:
     cache.set(_etag_key(user_id), etag, timeout=24 * 60 * 60)
 
 
+def pending_deletions(user: User) -> set[str]:
+    return set(
+        DeletionRequest.objects.filter(user=user, confirmed_at=None).values_list(
+            "category", flat=True
+        )
+    )
+
+
 def record_applied(*, device: Device, version: int) -> None:
     DeviceSyncState.objects.update_or_create(
         device=device, defaults={"applied_version": version, "applied_at": timezone.now()}

@@ -1,17 +1,50 @@
+from django import forms
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 
 from cloud.models import CloudAccount
+
+GB = 1024**3
+
+
+class CloudAccountForm(forms.ModelForm):
+    quota_gb = forms.DecimalField(
+        label="Quota (GB)",
+        min_value=0,
+        max_digits=8,
+        decimal_places=1,
+        required=False,
+        help_text="Empty or 0: the default quota.",
+    )
+
+    class Meta:
+        model = CloudAccount
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.quota_bytes:
+            self.fields["quota_gb"].initial = round(self.instance.quota_bytes / GB, 1)
+
+    def save(self, commit=True):
+        self.instance.quota_bytes = int((self.cleaned_data.get("quota_gb") or 0) * GB)
+        return super().save(commit)
 
 
 @admin.register(CloudAccount)
 class CloudAccountAdmin(admin.ModelAdmin):
     """Staff raise an account's storage quota here; the switches are the person's own."""
 
-    list_display = ["user", "quota_bytes", "settings_version"]
+    form = CloudAccountForm
+    list_display = ["user", "quota", "settings_version"]
     search_fields = ["user__account_id", "user__email", "user__phone"]
-    fields = ["user", "quota_bytes", "settings_version"]
+    fields = ["user", "quota_gb", "settings_version"]
     autocomplete_fields = ["user"]
 
     def get_readonly_fields(self, request, obj=None):
         # An account's cloud is created here when staff give it a quota before its first use.
         return ["user", "settings_version"] if obj else ["settings_version"]
+
+    @admin.display(description="quota")
+    def quota(self, account: CloudAccount) -> str:
+        return filesizeformat(account.quota)

@@ -8,12 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from cloud import actions
 from cloud.models import Category
 
 WARN_AT = 0.9
+TURNED_OFF = {
+    "delete": gettext_lazy(
+        "%(label)s sync is off. What is stored is deleted when your devices next check in."
+    ),
+    "keep": gettext_lazy("%(label)s sync is off. What is stored stays."),
+}
 
 
 @login_required
@@ -40,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 delete={category} if data == "delete" else set(),
                 request=request,
             )
+            flash.success(request, TURNED_OFF[data] % {"label": Category(category).label})
         else:
             actions.change_switches(user=user, changes={category: enabled}, request=request)
         return redirect("cloud_home")
@@ -52,11 +60,13 @@ def page_context(user: User) -> dict:
     total = sum(used.values())
     quota = account.quota
     switches = actions.switches(user)
+    deleting = actions.pending_deletions(user)
     rows = [
         {
             "category": category.value,
             "label": category.label,
             "enabled": switches[category.value],
+            "deleting": category.value in deleting,
             "used": used[category.value],
             "percent": min(100.0, 100.0 * used[category.value] / quota) if quota else 0,
         }

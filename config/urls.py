@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_access import admin_login, has_admin_access
@@ -11,6 +13,7 @@ admin.site.has_permission = has_admin_access  # type: ignore[method-assign]
 admin.site.site_header = "Account Portal admin"
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # The portal's own sign-up page comes before allauth's URLs so it takes /accounts/signup/.
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

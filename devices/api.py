@@ -468,6 +468,11 @@ class DeviceCommandsApi(PortalApi):
     def post(self, request: Request, device_id) -> Response:
         device = owned_device(request.user, device_id)
         data = validated(CommandInput, request.data)
+        if device.erased_at is not None:
+            return Response(
+                {"detail": "This device was erased: it takes no more commands."},
+                status=status.HTTP_409_CONFLICT,
+            )
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 80:
             return Response({"Idempotency-Key": ["At most 80 characters."]}, status=400)

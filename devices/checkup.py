@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.checkup import Step
 from devices.models import Device
@@ -15,7 +16,7 @@ def find_device(user) -> Step:
     )
     on = sum(devices)
     if on:
-        state = _("On for %(count)d device(s)") % {"count": on}
+        state = ngettext("On for %(count)d device", "On for %(count)d devices", on) % {"count": on}
     elif devices:
         state = _("Off on your devices")
     else:

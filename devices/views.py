@@ -30,7 +30,7 @@ def _owned(request: HttpRequest, device_id) -> Device:
 def device_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)  # login_required
     devices = Device.objects.filter(user=user).order_by("-last_seen_at", "name")
-    return render(request, "devices/home.html", {"devices": devices})
+    return render(request, "devices/home.html", {"devices": devices, "debug": settings.DEBUG})
 
 
 @login_required
@@ -54,6 +54,9 @@ def device_detail(request: HttpRequest, device_id) -> HttpResponse:
 def issue_command(request: HttpRequest, device_id) -> HttpResponse:
     """Locate, Ring and Lock from the page's forms (Erase has its own page)."""
     device = _owned(request, device_id)
+    if device.erased_at is not None:
+        flash.error(request, _("This device was erased: it takes no more commands."))
+        return redirect("device_detail", device_id=device_id)
     kind = request.POST.get("kind", "")
     if kind not in (Command.Kind.LOCATE, Command.Kind.RING, Command.Kind.LOCK):
         flash.error(request, _("Choose Locate, Ring or Lock."))

@@ -1,14 +1,21 @@
 """Helpers that drive the portal through its front door (the test client)."""
 
 import re
+import time
 
 from verification.models import DevOutboxMessage
 
 GOOD_PASSWORD = "Blue!Kite42x"
 
 
-def last_message_to(to: str) -> DevOutboxMessage:
-    message = DevOutboxMessage.objects.filter(to=to).order_by("-created_at", "-pk").first()
+def last_message_to(to: str, wait: float = 10) -> DevOutboxMessage:
+    """The newest message to `to`; waits a little for it when a real worker delivers."""
+    deadline = time.monotonic() + wait
+    while True:
+        message = DevOutboxMessage.objects.filter(to=to).order_by("-created_at", "-pk").first()
+        if message is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert message is not None, f"nothing was sent to {to}"
     return message
 

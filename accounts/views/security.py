@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.second_factor import (
     check_sms_code,
     has_sms_second_factor,
+    second_factor_methods,
     send_sms_code,
     sms_phone,
 )
@@ -72,7 +73,10 @@ def security_log(request: HttpRequest) -> HttpResponse:
     events = _user(request).security_events.order_by("-created_at", "-id")
     page = Paginator(events, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
-        event.browser = describe(event.user_agent) if event.user_agent else ""  # type: ignore[attr-defined]
+        # A browser in words; for what a device did on its own, the device.
+        event.browser = (  # type: ignore[attr-defined]
+            describe(event.user_agent) if event.user_agent else event.detail.get("device", "")
+        )
     return render(request, "accounts/security_log.html", {"page": page})
 
 
@@ -123,8 +127,10 @@ REAUTH = VerificationCode.Purpose.REAUTHENTICATION
 def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpResponse:
     """Prove it's you again: by password, a second factor, or (with no password) a code."""
     user = _user(request)
-    second_factor = second_factor or request.GET.get("factor") == "2"
-    methods = reauth.methods_for(user, second_factor=second_factor)
+    # "factor=2" asks for the second factor only of people who have one.
+    wants_factor = second_factor or request.GET.get("factor") == "2"
+    second_factor = wants_factor and bool(second_factor_methods(user))
+    methods = reauth.methods_for(user, second_factor=wants_factor)
     next_url = get_next_redirect_url(request) or "/account/"
     method = request.POST.get("method") or request.GET.get("method") or methods[0]
     if method not in methods:
@@ -161,6 +167,7 @@ def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpRes
             "notice": notice,
             "next": next_url,
             "second_factor": second_factor,
+            "factor_param": wants_factor,
             "code_destination": _code_destination_shown(user, method),
         },
         status=status,

@@ -358,7 +358,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Account Portal API",
     "DESCRIPTION": (
-        "Device API under /api/v1/device/ (Authorization: Token <token>, from sign-in); "
+        "Device API under /api/v1/device/ (`Authorization: Token <token>`, from sign-in); "
         "portal API under /api/v1/ (the signed-in session, with the CSRF token)."
     ),
     "VERSION": "1.0.0",

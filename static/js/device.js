@@ -42,7 +42,9 @@
       state.setAttribute("data-testid", "state-" + c.kind);
       state.textContent = c.state;
       var sent = document.createElement("td");
-      sent.textContent = new Date(c.created_at).toLocaleString();
+      sent.textContent = new Date(c.created_at).toLocaleString("en-GB", {
+        day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
+      });
       row.append(kind, state, sent);
       body.append(row);
     });
@@ -60,6 +62,10 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (device) {
         if (!device) return;
+        if (device.erased && !root.dataset.erased) {
+          window.location.reload();  // the page for an erased device offers other things
+          return;
+        }
         renderCommands(device.commands || []);
         renderLocation(device.last_location);
       })
