@@ -75,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "account_id"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]  # createsuperuser asks for it
 
     class Meta:
         permissions = [("moderate_user", "Can suspend, ban, reinstate and reset accounts")]
