@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -146,11 +147,12 @@ class ModerationForm(forms.Form):
     share_reason = forms.BooleanField(
         required=False,
         label="Tell the person this reason",
-        help_text="Shown on their sign-in page, in the notice and in their security log.",
+        help_text="Shown in their security log, and in the notice and on the sign-in page "
+        "where the action has them.",
     )
     until = forms.DateTimeField(
         required=False,
-        label="Suspended until",
+        label="Suspended until (UTC)",
         help_text="Empty: until reinstated. Format: 2026-12-31 18:00",
     )
 
@@ -299,8 +301,17 @@ class UserAdmin(DjangoUserAdmin):
     # --- One account ------------------------------------------------------------------------------
     def get_readonly_fields(self, request, obj=None):
         computed = ["recovery_contacts", "second_factor", "messages_sent"]
+        # Standing changes only through moderation actions (reason, log, notice), even for
+        # superusers.
+        moderated = [
+            "status",
+            "suspended_until",
+            "status_message",
+            "must_reset_password",
+            "must_set_up_second_factor",
+        ]
         if request.user.is_superuser:
-            return ["account_id", "date_joined", "last_login", *computed]
+            return ["account_id", "date_joined", "last_login", *moderated, *computed]
         # Moderators read; every change goes through a moderation action with a reason.
         return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
 
@@ -361,12 +372,16 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        target = User.objects.filter(pk=object_id).only("is_staff", "is_superuser").first()
+        may_moderate = self.has_moderate_permission(request) and (
+            request.user.is_superuser or not (target and (target.is_staff or target.is_superuser))
+        )
         extra_context = (extra_context or {}) | {
             "moderation": [
                 (label, reverse("admin:accounts_user_moderate", args=[object_id, action]))
                 for action, label in MODERATION_LABELS.items()
             ]
-            if self.has_moderate_permission(request)
+            if may_moderate
             else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -406,7 +421,9 @@ class UserAdmin(DjangoUserAdmin):
                     done += 1
                 except PermissionDenied:
                     skipped += 1
-            self.message_user(request, f"{MODERATION_LABELS[action]}: {done} account(s).")
+            self.message_user(
+                request, f"Done: {MODERATION_LABELS[action].lower()}, {done} account(s)."
+            )
             if skipped:
                 self.message_user(
                     request,
@@ -470,3 +487,10 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# allauth's own admin pages for authenticators and sessions would show encrypted secrets and
+# let staff edit sessions; the account page shows what staff need of them instead.
+for model in (Authenticator, UserSession):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

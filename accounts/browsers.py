@@ -9,7 +9,6 @@ from django.http import HttpRequest
 
 from verification import crypto
 
-COOKIE = "portal_browser"
 COOKIE_AGE = 2 * 365 * 24 * 60 * 60
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -21,13 +20,13 @@ class BrowserKeyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        key = request.COOKIES.get(COOKIE, "")
+        key = request.COOKIES.get(settings.BROWSER_COOKIE_NAME, "")
         fresh = not _KEY.match(key)
         request.browser_key = secrets.token_urlsafe(32) if fresh else key  # type: ignore[attr-defined]
         response = self.get_response(request)
         if fresh:
             response.set_cookie(
-                COOKIE,
+                settings.BROWSER_COOKIE_NAME,
                 request.browser_key,  # type: ignore[attr-defined]
                 max_age=COOKIE_AGE,
                 httponly=True,
@@ -39,7 +38,9 @@ class BrowserKeyMiddleware:
 
 def browser_key_hash(request: HttpRequest) -> str:
     """The keyed hash under which this browser is stored (never the cookie itself)."""
-    key = getattr(request, "browser_key", "") or request.COOKIES.get(COOKIE, "")
+    key = getattr(request, "browser_key", "") or request.COOKIES.get(
+        settings.BROWSER_COOKIE_NAME, ""
+    )
     return crypto.keyed_hash("browser", key) if key else ""
 
 

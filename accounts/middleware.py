@@ -1,5 +1,8 @@
 """The account's standing, checked on every request of a signed-in person."""
 
+import time
+
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -37,4 +40,25 @@ class AccountStandingMiddleware:
                     _("Support reset your two-factor authentication: set it up again to continue."),
                 )
                 return redirect("two_factor")
+        return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session left idle for `SESSION_IDLE_TIMEOUT` seconds (the absolute lifetime is
+    `SESSION_COOKIE_AGE`). Activity is written at most once a minute."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            seen = request.session.get("portal_seen_at", now)
+            if now - seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                flash.info(request, _("You were signed out after a while without activity."))
+                return redirect("account_login")
+            if now - seen > 60 or "portal_seen_at" not in request.session:
+                request.session["portal_seen_at"] = now
         return self.get_response(request)

@@ -83,10 +83,10 @@ def moderate(
         shared_with_user=share_reason,
         suspended_until=user.suspended_until if action == Action.SUSPEND else None,
     )
+    # The person's log shows what support did, never the staff member's IP or browser.
     record_event(
         user=user,
         kind=SecurityEvent.Kind.SUPPORT_ACTION,
-        request=request,
         action=str(entry.get_action_display()),
         reason=shared,
     )

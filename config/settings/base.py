@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.AccountStandingMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -380,6 +381,13 @@ STATIC_ROOT = VAR_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The long-lived cookie that tells a known browser from a new one (accounts/browsers.py).
+BROWSER_COOKIE_NAME = "portal_browser"
+# Flash messages ride in the session, not in a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Within NIST SP 800-63B AAL2: a session lasts at most a day, and ends after an idle hour.
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE", 24 * 60 * 60, minimum=60)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60, minimum=60)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {

@@ -227,6 +227,7 @@ def test_the_list_costs_the_same_queries_for_10_and_50_rows(moderator):
         return len(captured)
 
     make(9, 0)
+    queries()  # the first visit also notes the session as active
     few = queries()
     make(60, 100)
     assert queries() == few
@@ -249,3 +250,16 @@ def test_the_delivery_dashboard_counts_messages(person, moderator):
     assert page.status_code == 200
     rows = page.context["per_day"]
     assert any(row["channel"] == "sms" and sum(row["counts"]) >= 1 for row in rows)
+
+
+def test_support_actions_show_no_staff_ip_and_standing_is_not_edited_directly(person, moderator):
+    user = User.objects.get(phone=PHONE)
+    bulk(moderator, "end_sessions", [user], reason="Shared computer")
+    event = user.security_events.get(kind=SecurityEvent.Kind.SUPPORT_ACTION)
+    assert event.ip_address is None and event.user_agent == ""
+    mod = User.objects.get(email="mod@example.com")
+    mod.is_superuser = True
+    mod.save()
+    page = moderator.get(f"/admin/accounts/user/{user.pk}/change/")
+    assert "status" in page.context["adminform"].readonly_fields
+    assert moderator.get("/admin/mfa/authenticator/").status_code == 404

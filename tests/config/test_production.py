@@ -1,0 +1,256 @@
+"""Production settings for real: the deployment check, and a gunicorn server on loopback with
+production settings (TLS terminated by a proxy, simulated with X-Forwarded-Proto) that sends
+the security headers and logs no code, password or token during a whole phone sign-up."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from captcha.models import CaptchaStore
+from django.conf import settings
+from django.test import Client, override_settings
+
+from tests.helpers import GOOD_PASSWORD, sign_up
+from verification import crypto
+from verification.models import OutboundMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "portal.test"
+PRODUCTION_KEY = "production-test-key-" + "k9Q2xV7mL4pR8sT1wZ6bN3cF5hJ0dG"
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CAPTCHA_", "SMS_", "EMAIL_", "DEBUG"))
+    }
+    return env | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": PRODUCTION_KEY,
+        "ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # A Redis database of its own: no worker of the suite consumes the server's tasks.
+        "REDIS_URL": settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/9",
+        "VAR_DIR": str(tmp_path),
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "production-test-token",
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "LOG_LEVEL": "DEBUG",
+    }
+
+
+def test_the_deployment_check_passes(tmp_path):
+    answer = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    assert "no issues" in answer.stdout
+
+
+def test_production_refuses_to_start_without_its_settings(tmp_path):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+        env = production_env(tmp_path)
+        env.pop(missing)
+        answer = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert answer.returncode != 0 and f"{missing} must be set" in answer.stderr, missing
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    env = production_env(tmp_path)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=180,
+    )
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                "--workers=2",
+                "--access-logfile=-",
+                "--log-level=debug",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        try:
+            yield base, log
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+class Browser:
+    """A client as a browser behind the TLS proxy would be: https as far as Django knows."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {
+            "Host": HOST,
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://{HOST}{path}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        answer = requests.request(
+            method,
+            self.base + path,
+            headers=headers,
+            allow_redirects=False,
+            timeout=15,
+            **kwargs,
+        )
+        # Secure cookies are kept by hand: to requests this loopback is plain http.
+        for cookie in answer.cookies:
+            self.cookies[cookie.name] = cookie.value
+        return answer
+
+    def csrf(self, page: requests.Response) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+EXPECTED_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def assert_hardened(answer: requests.Response) -> None:
+    for header, value in EXPECTED_HEADERS.items():
+        assert answer.headers.get(header) == value, (answer.url, header, answer.headers)
+    csp = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    for cookie in answer.raw.headers.getlist("Set-Cookie"):
+        assert cookie.startswith("__Host-") and "Secure" in cookie and "Path=/" in cookie, cookie
+
+
+def test_a_production_server_sends_the_security_headers(gunicorn):
+    base, _ = gunicorn
+    sign_up(Client(), phone="98765 43210")
+    browser = Browser(base)
+    assert requests.get(f"{base}/healthz", headers={"Host": HOST}, timeout=5).status_code == 200
+    plain = requests.get(f"{base}/", headers={"Host": HOST}, allow_redirects=False, timeout=5)
+    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+    assert_hardened(browser.request("GET", "/"))
+    login = browser.request("GET", "/accounts/login/")
+    assert_hardened(login)
+    signed_in = browser.request(
+        "POST",
+        "/accounts/login/",
+        data={
+            "login": "+919876543210",
+            "password": GOOD_PASSWORD,
+            "country": "IN",
+            "csrfmiddlewaretoken": browser.csrf(login),
+        },
+    )
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/account/"
+    assert "__Host-sessionid" in browser.cookies
+    account = browser.request("GET", "/account/")
+    assert account.status_code == 200
+    assert_hardened(account)
+    static = re.search(r'href="(/static/css/portal\.[0-9a-f]{12}\.css)"', account.text)
+    assert static, "static files have hashed names"
+    asset = browser.request("GET", static.group(1))
+    assert asset.status_code == 200 and "max-age=31536000" in asset.headers["Cache-Control"]
+
+
+def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
+    base, log = gunicorn
+    browser = Browser(base)
+    page = browser.request("GET", "/accounts/signup/")
+    hashkey = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page.text).group(1)
+    answer = CaptchaStore.objects.get(hashkey=hashkey).response
+    try:
+        sent = browser.request(
+            "POST",
+            "/accounts/signup/",
+            data={
+                "method": "phone",
+                "action": "send",
+                "country": "IN",
+                "phone": "98765 43210",
+                "captcha_0": hashkey,
+                "captcha_1": answer,
+                "csrfmiddlewaretoken": browser.csrf(page),
+            },
+        )
+    except requests.Timeout:
+        raise AssertionError(log.read_text()[-3000:]) from None
+    assert sent.status_code == 200, log.read_text()[-3000:]
+    message = OutboundMessage.objects.get(to="+919876543210")
+    with override_settings(SECRET_KEY=PRODUCTION_KEY):  # the server's key encrypted it
+        content = crypto.decrypt(message.encrypted_content)
+    code = re.search(r"\b(\d{6})\b", content).group(1)
+    created = browser.request(
+        "POST",
+        "/accounts/signup/",
+        data={
+            "method": "phone",
+            "action": "create",
+            "code": code,
+            "password1": GOOD_PASSWORD,
+            "password2": GOOD_PASSWORD,
+            "terms": "on",
+            "csrfmiddlewaretoken": browser.csrf(sent),
+        },
+    )
+    assert created.status_code == 302 and created.headers["Location"] == "/account/"
+    assert browser.request("GET", "/account/").status_code == 200
+    time.sleep(0.5)
+    logged = log.read_text()
+    assert "/accounts/signup/" in logged  # the log is the server's, and it was written
+    for secret in (code, GOOD_PASSWORD, browser.cookies["__Host-sessionid"]):
+        assert secret not in logged
