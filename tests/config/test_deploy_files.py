@@ -1,0 +1,85 @@
+"""The deployment files hold together (no Docker engine runs here, so they are checked, not
+run): every service's command exists in the project, and every variable is documented."""
+
+import importlib.util
+import re
+import shlex
+from pathlib import Path
+
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+ENV_EXAMPLE = (ROOT / ".env.example").read_text()
+README = (ROOT / "README.md").read_text()
+SETTINGS_SOURCE = "".join(p.read_text() for p in (ROOT / "config").rglob("*.py"))
+
+
+def portal_services() -> dict:
+    return {
+        name: service
+        for name, service in COMPOSE["services"].items()
+        if service.get("image") == "account-portal"
+    }
+
+
+def test_the_compose_file_has_every_part_of_the_production_shape():
+    assert set(COMPOSE["services"]) >= {
+        "postgres",
+        "redis",
+        "mailcatcher",
+        "migrate",
+        "web",
+        "worker",
+        "beat",
+    }
+    web = COMPOSE["services"]["web"]
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "/readyz" in " ".join(web["healthcheck"]["test"])
+    for name in ("postgres", "redis"):
+        assert COMPOSE["services"][name]["healthcheck"]
+
+
+def test_every_service_command_exists_in_the_project():
+    commands = get_commands()
+    for name, service in portal_services().items():
+        argv = service["command"]
+        program = argv[0]
+        if program == "python":
+            assert argv[1] == "manage.py" and argv[2] in commands, (name, argv)
+        elif program == "gunicorn":
+            assert argv[-1] == "config.wsgi" and importlib.util.find_spec("config.wsgi")
+            config = argv[argv.index("--config") + 1]
+            spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / config)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            assert module.graceful_timeout > 0 and module.workers >= 1
+        elif program == "celery":
+            assert argv[1:3] == ["-A", "config"] and argv[3] in ("worker", "beat"), argv
+            from config.celery import app
+
+            assert app.main  # the Celery app of config/celery.py
+        else:
+            raise AssertionError(f"{name}: unknown program {program}")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD (.+)$", dockerfile, re.M).group(1)
+    assert yaml.safe_load(cmd) == COMPOSE["services"]["web"]["command"]
+
+
+def test_every_variable_is_documented():
+    used = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
+    example = set(re.findall(r"^([A-Z_]+)=", ENV_EXAMPLE, re.M))
+    assert used <= example, used - example
+    for name in example:
+        in_code = f'"{name}"' in SETTINGS_SOURCE or name in (ROOT / "gunicorn.conf.py").read_text()
+        assert in_code or name in used, f"{name} is read by nothing"
+        assert f"`{name}`" in README or name in README, f"{name} is not in README"
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_the_image_installs_the_locked_requirements():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements.lock" in dockerfile
+    assert "collectstatic" in dockerfile and "USER portal" in dockerfile
+    assert shlex.split("gunicorn --config gunicorn.conf.py config.wsgi")
