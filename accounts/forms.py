@@ -163,7 +163,7 @@ class CreateAccountForm(forms.Form):
         error_messages={"required": _("Type your password again.")},
     )
     terms = forms.BooleanField(
-        label=mark_safe(  # noqa: S308 - constant text with our own links
+        label=mark_safe(  # noqa: S308  # nosec B308 B703 - constant text with our own links
             _(
                 'I agree to the <a href="/legal/terms/" target="_blank">Terms of Service</a> '
                 'and the <a href="/legal/privacy/" target="_blank">Privacy Policy</a>'

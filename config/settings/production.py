@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("LOG_FORMAT", "json")
 
 from config.env import env_bool, env_int, env_str  # noqa: E402
 from config.settings.base import *  # noqa: E402,F403
@@ -70,10 +71,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # SecurityMiddleware first
+    *MIDDLEWARE[:2],  # the request id, then SecurityMiddleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    *MIDDLEWARE[1:],
+    *MIDDLEWARE[2:],
 ]
 
 # --- Static files: hashed names, compressed, cached for a year (whitenoise) ----------------------

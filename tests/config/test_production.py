@@ -2,6 +2,7 @@
 production settings (TLS terminated by a proxy, simulated with X-Forwarded-Proto) that sends
 the security headers and logs no code, password or token during a whole phone sign-up."""
 
+import json
 import os
 import re
 import socket
@@ -254,3 +255,6 @@ def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
     assert "/accounts/signup/" in logged  # the log is the server's, and it was written
     for secret in (code, GOOD_PASSWORD, browser.cookies["__Host-sessionid"]):
         assert secret not in logged
+    # The portal's own lines are JSON with a request id.
+    own = [json.loads(line) for line in logged.splitlines() if line.startswith('{"time"')]
+    assert own and all(line["request_id"] for line in own)
