@@ -78,3 +78,15 @@ class RecordingTwilioHttpClient(TwilioHttpClient):
         body = cls.requests[index].body
         body = body.decode() if isinstance(body, bytes) else body
         return {key: values[0] for key, values in parse_qs(body).items()}
+
+
+class LoopbackTwilioHttpClient(TwilioHttpClient):
+    """The `twilio` library's own client, sending to a server on loopback that answers as
+    Twilio would (`TWILIO_LOOPBACK_URL`), for worker processes the test does not share
+    memory with."""
+
+    def request(self, method, url, *args, **kwargs):
+        import os
+
+        url = url.replace("https://api.twilio.com", os.environ["TWILIO_LOOPBACK_URL"])
+        return super().request(method, url, *args, **kwargs)
