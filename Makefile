@@ -47,7 +47,13 @@ admin: $(VENV)/.runtime
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py createadmin
 
-test: $(VENV)/.dev
+# The web scanner lives in a virtual environment of its own (its pins never meet the portal's).
+.venv-scan/.installed: requirements-scan.lock | python-check
+	@test -x .venv-scan/bin/python || $(PYTHON) -m venv .venv-scan
+	.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-scan.lock
+	@touch $@
+
+test: $(VENV)/.dev .venv-scan/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -60,4 +66,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-scan var

@@ -5,7 +5,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.admin_access import admin_login, has_admin_access
-from config import health
 
 # Staff sign in through the portal's own sign-in (its limits and its second step), never
 # admin's separate form, and admin requires that the session passed a second factor.
@@ -14,8 +13,6 @@ admin.site.has_permission = has_admin_access  # type: ignore[method-assign]
 admin.site.site_header = "Account Portal admin"
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     # The portal's own sign-up page comes before allauth's URLs so it takes /accounts/signup/.
     path("", include("accounts.urls")),

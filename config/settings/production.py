@@ -15,6 +15,7 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("LOG_FORMAT", "json")
 
 from config.env import env_bool, env_int, env_str  # noqa: E402
+from config.health import static_headers  # noqa: E402
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import DEBUG, MAP_TILE_URL, MIDDLEWARE  # noqa: E402
 
@@ -30,7 +31,6 @@ for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
 if env_bool("PROXY_SSL_HEADER", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes on plain HTTP inside the network
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 60 * 60, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
@@ -71,10 +71,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 MIDDLEWARE = [
-    *MIDDLEWARE[:2],  # the request id, then SecurityMiddleware
+    *MIDDLEWARE[:3],  # health probes, the request id, then SecurityMiddleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    *MIDDLEWARE[2:],
+    *MIDDLEWARE[3:],
 ]
 
 # --- Static files: hashed names, compressed, cached for a year (whitenoise) ----------------------
@@ -83,3 +83,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 60 * 60
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers

@@ -37,7 +37,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": PRODUCTION_KEY,
-        "ALLOWED_HOSTS": HOST,
+        "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         # A Redis database of its own: no worker of the suite consumes the server's tasks.
         "REDIS_URL": settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/9",
@@ -86,6 +86,9 @@ def free_port() -> int:
 @pytest.fixture
 def gunicorn(tmp_path):
     env = production_env(tmp_path)
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # send budgets of earlier runs
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -119,6 +122,9 @@ def gunicorn(tmp_path):
                 break
             except requests.ConnectionError:
                 time.sleep(0.2)
+        else:
+            process.kill()
+            raise AssertionError(log.read_text()[-3000:])
         try:
             yield base, log
         finally:
@@ -181,7 +187,9 @@ def test_a_production_server_sends_the_security_headers(gunicorn):
     base, _ = gunicorn
     sign_up(Client(), phone="98765 43210")
     browser = Browser(base)
-    assert requests.get(f"{base}/healthz", headers={"Host": HOST}, timeout=5).status_code == 200
+    # Probes come by IP address over plain HTTP.
+    assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    assert requests.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
     plain = requests.get(f"{base}/", headers={"Host": HOST}, allow_redirects=False, timeout=5)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
     assert_hardened(browser.request("GET", "/"))
@@ -258,3 +266,55 @@ def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
     # The portal's own lines are JSON with a request id.
     own = [json.loads(line) for line in logged.splitlines() if line.startswith('{"time"')]
     assert own and all(line["request_id"] for line in own)
+
+
+SCANNER = ROOT / ".venv-scan" / "bin" / "wapiti"
+# Modules that attack only the target (none calls out to wapiti's own servers).
+SCAN_MODULES = (
+    "http_headers,csp,cookieflags,methods,redirect,crlf,xss,sql,exec,file,backup,htaccess"
+)
+
+
+def test_a_web_scan_finds_nothing_above_low(gunicorn, tmp_path):
+    if not SCANNER.exists():
+        pytest.fail("the scanner is missing: `make test` installs it in .venv-scan")
+    base, _ = gunicorn
+    report = tmp_path / "scan" / "report.json"
+    report.parent.mkdir()
+    scan = subprocess.run(
+        [
+            str(SCANNER),
+            "-u",
+            f"{base}/",
+            "--scope",
+            "folder",
+            "-m",
+            SCAN_MODULES,
+            "-H",
+            "X-Forwarded-Proto: https",
+            "--flush-session",
+            "--store-session",
+            str(tmp_path / "session"),
+            "--store-config",
+            str(tmp_path / "config"),
+            "--max-scan-time",
+            "240",
+            "-f",
+            "json",
+            "-o",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
+    assert report.exists(), scan.stdout[-2000:] + scan.stderr[-2000:]
+    found = json.loads(report.read_text())
+    assert found["infos"]["crawled_pages_nbr"] >= 10  # it really went through the portal
+    above_low = [
+        (category, finding["path"], finding["info"])
+        for category, findings in found["vulnerabilities"].items()
+        for finding in findings
+        if finding["level"] > 1
+    ]
+    assert not above_low, above_low
