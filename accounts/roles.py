@@ -14,6 +14,7 @@ MODERATOR_PERMISSIONS = [
     ("verification", "view_outboundmessage"),
     ("verification", "view_deliveryreport"),
     ("cloud", "view_cloudaccount"),
+    ("verification", "view_blockedsend"),
 ]
 
 
@@ -21,7 +22,11 @@ def ensure_moderators_group(group_model, permission_model) -> None:
     """Create the group with exactly its permissions (idempotent; models may be historical)."""
     group, _ = group_model.objects.get_or_create(name=MODERATORS)
     permissions = [
-        permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+        permission
         for app_label, codename in MODERATOR_PERMISSIONS
+        # A model a later migration adds has no permission yet: post_migrate adds it.
+        for permission in permission_model.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        )
     ]
     group.permissions.set(permissions)

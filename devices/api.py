@@ -42,6 +42,7 @@ from accounts.second_factor import (
 from accounts.security_log import client_ip
 from devices import actions
 from devices.models import Command, Device
+from verification.limits import SmsBlocked, record_block
 
 FLOW_SALT = "devices.sign-in"
 FLOW_MAX_AGE = 10 * 60
@@ -313,7 +314,9 @@ class SecondFactorApi(APIView):
                     {"detail": f"Wait {wait.seconds_left} seconds before asking again."},
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
-            except (SendLimitReached, NoPhone):
+            except (SendLimitReached, NoPhone) as error:
+                if isinstance(error, SmsBlocked):
+                    record_block(error, ip=client_ip(request._request))
                 return Response({"detail": "No code can be sent now."}, status=429)
             return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
         code = (data.get("code") or "").replace(" ", "")

@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from verification.models import OutboundMessage
+from verification.models import BlockedSend, OutboundMessage
 
 DASHBOARD_DAYS = 14
 STATUSES = [status.value for status in OutboundMessage.Status]
@@ -93,6 +93,25 @@ class DeliveryReportAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.change_list_template, context)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BlockedSend)
+class BlockedSendAdmin(admin.ModelAdmin):
+    """SMS the fraud guard refused: a wave on one prefix or country shows here."""
+
+    list_display = ["created_at", "destination", "prefix", "reason", "ip"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["destination", "prefix"]
+    readonly_fields = ["created_at", "destination", "prefix", "reason", "ip"]
 
     def has_add_permission(self, request) -> bool:
         return False

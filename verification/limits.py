@@ -1,17 +1,24 @@
 """Send limits for codes, counted in the cache (Redis in production, so they hold across web
-processes) over a fixed one-hour window that starts with the first send.
+processes) over a fixed window that starts with the first send.
 
-Three budgets: per client IP; per destination and IP (small, so one client cannot flood a
-number or address); per destination (larger, so a victim's number is not blocked for its owner
-by a few strangers, while it still caps what many clients together can send there).
+Three budgets per hour: per client IP; per destination and IP (small, so one client cannot
+flood a number or address); per destination (larger, so a victim's number is not blocked for
+its owner by a few strangers, while it still caps what many clients together can send there).
+
+SMS has a fraud guard on top (SMS pumping): only numbers of the allowed countries, a budget
+per number prefix (the first digits after the country code, where pumping rings own ranges)
+per hour, and a global budget per day. Its blocks are recorded for staff (BlockedSend).
 """
 
 import hashlib
 
+import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 WINDOW = 60 * 60
+DAY = 24 * 60 * 60
 
 
 class SendLimitReached(Exception):  # noqa: N818 - reads as a condition
@@ -28,18 +35,56 @@ def _key(scope: str, value: str) -> str:
     return f"sendlimit:{scope}:{digest}"
 
 
-def _hit(key: str) -> int:
-    if cache.add(key, 1, timeout=WINDOW):
+class SmsBlocked(SendLimitReached):
+    """The SMS fraud guard refused the number: `reason` says why (for staff, not the person)."""
+
+    def __init__(self, reason: str, destination: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.destination = destination
+
+
+def _hit(key: str, window: int = WINDOW) -> int:
+    if cache.add(key, 1, timeout=window):
         return 1
     try:
         return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=WINDOW)
+        cache.add(key, 1, timeout=window)
         return 1
 
 
+def sms_prefix(e164: str) -> str:
+    """+919876543210 -> "+91 9876": the country code and the first national digits."""
+    number = phonenumbers.parse(e164, None)
+    national = str(number.national_number)
+    return f"+{number.country_code} {national[: settings.SMS_PREFIX_DIGITS]}"
+
+
+def _guard_sms(destination: str) -> None:
+    try:
+        number = phonenumbers.parse(destination, None)
+    except phonenumbers.NumberParseException:
+        raise SmsBlocked("not a phone number", destination) from None
+    region = phonenumbers.region_code_for_number(number)
+    if region not in settings.SMS_COUNTRIES:
+        raise SmsBlocked(f"country {region} not allowed", destination)
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise SmsBlocked("not a mobile number", destination)
+    prefix = sms_prefix(destination)
+    if _hit(_key("prefix", prefix)) > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
+        raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
+    day = timezone.now().strftime("%Y-%m-%d")
+    if _hit(f"sendlimit:sms-day:{day}", DAY) > settings.SMS_DAILY_BUDGET:
+        raise SmsBlocked("daily SMS budget spent", destination)
+
+
 def allow_send(*, ip: str, destination: str) -> bool:
-    """Count one send for this IP and destination; False when any budget is spent."""
+    """Count one send for this IP and destination; False when any budget is spent. For an SMS
+    (a destination in E.164), raises SmsBlocked when the fraud guard refuses it."""
     budgets = [
         (_key("ip", ip), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR),
         (
@@ -49,7 +94,24 @@ def allow_send(*, ip: str, destination: str) -> bool:
         (_key("to", destination), settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR),
     ]
     counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
-    return all(count <= budget for count, budget in counts)
+    if not all(count <= budget for count, budget in counts):
+        return False
+    if destination.startswith("+"):
+        _guard_sms(destination)
+    return True
+
+
+def record_block(error: SmsBlocked, *, ip: str | None) -> None:
+    """Keep a refused SMS for staff (called once the refused request's transaction is over)."""
+    from verification.models import BlockedSend
+
+    try:
+        prefix = sms_prefix(error.destination)
+    except phonenumbers.NumberParseException:
+        prefix = ""
+    BlockedSend.objects.create(
+        destination=error.destination[:32], prefix=prefix, reason=error.reason[:200], ip=ip
+    )
 
 
 def _wrong_codes_key(scope: str) -> str:

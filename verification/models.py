@@ -102,3 +102,16 @@ class DevOutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}"
+
+
+class BlockedSend(models.Model):
+    """An SMS the fraud guard refused (verification.limits), for staff to spot a pumping wave."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    destination = models.CharField(max_length=32)
+    prefix = models.CharField(max_length=16, db_index=True)
+    reason = models.CharField(max_length=200)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.destination}: {self.reason}"

@@ -16,8 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.actions import password_reset
 from accounts.actions.recovery import masked
 from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
-from accounts.views.security import send_error
-from accounts.views.signup import CODE_ERRORS
+from accounts.views.common import CODE_ERRORS, send_error
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
@@ -82,7 +81,7 @@ class PasswordResetView(View):
                     else None,
                 )
             except (ResendTooSoon, SendLimitReached) as error:
-                form.add_error(None, send_error(error))
+                form.add_error(None, send_error(request, error))
             else:
                 initial = {
                     key: value

@@ -33,7 +33,7 @@ from accounts.second_factor import (
     sms_phone,
 )
 from accounts.security_log import client_ip
-from accounts.views.signup import CODE_ERRORS
+from accounts.views.common import CODE_ERRORS, send_error
 from verification.actions.codes import CodeError, ResendTooSoon, issue_code, use_code
 from verification.limits import SendLimitReached, allow_send
 from verification.models import Channel, VerificationCode
@@ -43,14 +43,6 @@ LOG_PAGE_SIZE = 20
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def send_error(error: Exception) -> str:
-    if isinstance(error, ResendTooSoon):
-        return _("You can ask for a new code in %(seconds)d seconds.") % {
-            "seconds": error.seconds_left
-        }
-    return _("Too many codes were requested. Try again later.")
 
 
 @login_required
@@ -148,7 +140,7 @@ def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpRes
             try:
                 notice = _send_reauth_code(request, user, method)
             except (ResendTooSoon, SendLimitReached) as error:
-                flash.error(request, send_error(error))
+                flash.error(request, send_error(request, error))
                 status = 400
         elif not ratelimit.consume(request, action="reauthenticate", user=user):
             flash.error(request, _("Too many tries. Wait a minute and try again."))
@@ -296,7 +288,7 @@ def recovery_contact(request: HttpRequest, channel: str) -> HttpResponse:
                     field, _("This is already your account's. Enter a different one.")
                 )
             except (ResendTooSoon, SendLimitReached) as error:
-                contact_form.add_error(None, send_error(error))
+                contact_form.add_error(None, send_error(request, error))
             else:
                 pending = {"destination": destination, "code_id": record.pk}
                 request.session[session_key] = pending

@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -18,19 +17,12 @@ from accounts.actions.signup import (
     send_signup_code,
 )
 from accounts.forms import CreateAccountForm, SendCodeForm
+from accounts.views.common import CODE_ERRORS, send_error
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
 
 SESSION_KEY = "portal_signup"
-
-CODE_ERRORS = {
-    "wrong": gettext_lazy("That code isn't right. Check the message and try again."),
-    "void": gettext_lazy("That code was entered wrong too many times. Send a new code."),
-    "expired": gettext_lazy("That code has expired. Send a new code."),
-    "used": gettext_lazy("That code was already used. Send a new code."),
-    "missing": gettext_lazy("Send a code first, then enter it here."),
-}
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
@@ -91,8 +83,8 @@ class SignupView(View):
                     _("You can ask for a new code in %(seconds)d seconds.")
                     % {"seconds": wait.seconds_left},
                 )
-            except SendLimitReached:
-                form.add_error(None, _("Too many codes were requested. Try again later."))
+            except SendLimitReached as error:
+                form.add_error(None, send_error(request, error))
             else:
                 initial = {
                     key: value

@@ -32,8 +32,7 @@ from accounts.second_factor import (
 from accounts.security_log import client_ip, record_event
 from accounts.stages import SecondFactorStage
 from accounts.trust import trust_browser
-from accounts.views.security import send_error
-from accounts.views.signup import CODE_ERRORS
+from accounts.views.common import CODE_ERRORS, send_error
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 
@@ -86,7 +85,7 @@ def sms(request: HttpRequest) -> HttpResponse:
         except NoPhone:
             return redirect("two_factor_sms")
         except (ResendTooSoon, SendLimitReached) as error:
-            flash.error(request, send_error(error))
+            flash.error(request, send_error(request, error))
             status = 400
         else:
             notice = _("We sent a 6-digit code to %(phone)s.") % {"phone": phones.mask(phone)}
@@ -176,7 +175,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
         try:
             send_sms_code(user=user, client_ip=client_ip(request) or "", purpose="sign_in")
         except (ResendTooSoon, SendLimitReached) as error:
-            form.add_error(None, send_error(error))
+            form.add_error(None, send_error(request, error))
             status = 400
         else:
             notice = _("We sent a 6-digit code to %(phone)s.") % {

@@ -270,6 +270,12 @@ PHONE_COUNTRIES = [code.upper() for code in env_list("PHONE_COUNTRIES", DEFAULT_
 if PHONE_DEFAULT_REGION not in PHONE_COUNTRIES:
     raise ImproperlyConfigured("PHONE_DEFAULT_REGION must be one of PHONE_COUNTRIES.")
 
+# SMS fraud guard (verification.limits): countries SMS may go to, sends per number prefix
+# (the first SMS_PREFIX_DIGITS national digits) per hour, and all SMS per day.
+SMS_COUNTRIES = [c.upper() for c in env_list("SMS_COUNTRIES", PHONE_COUNTRIES)]
+SMS_PREFIX_DIGITS = env_int("SMS_PREFIX_DIGITS", 4, minimum=1)
+SMS_SENDS_PER_PREFIX_PER_HOUR = env_int("SMS_SENDS_PER_PREFIX_PER_HOUR", 60, minimum=1)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 5000, minimum=1)
 VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 10 * 60, minimum=60)
 VERIFICATION_CODE_MAX_ATTEMPTS = 5
 # Wrong codes allowed per purpose and destination (or per person for two-factor) in a day,

@@ -1,0 +1,32 @@
+"""What several pages say about codes: why one was not accepted, or not sent."""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.security_log import client_ip
+from verification.actions.codes import ResendTooSoon
+from verification.limits import SmsBlocked, record_block
+
+CODE_ERRORS = {
+    "wrong": gettext_lazy("That code isn't right. Check the message and try again."),
+    "void": gettext_lazy("That code was entered wrong too many times. Send a new code."),
+    "expired": gettext_lazy("That code has expired. Send a new code."),
+    "used": gettext_lazy("That code was already used. Send a new code."),
+    "missing": gettext_lazy("Send a code first, then enter it here."),
+}
+
+
+def send_error(request: HttpRequest, error: Exception) -> str:
+    """What the person reads when a code was not sent; a fraud-guard block is kept for staff."""
+    if isinstance(error, ResendTooSoon):
+        return _("You can ask for a new code in %(seconds)d seconds.") % {
+            "seconds": error.seconds_left
+        }
+    if isinstance(error, SmsBlocked):
+        record_block(error, ip=client_ip(request))
+        return _(
+            "We can't send a text message to this number right now. Try again later, "
+            "or use email instead if you have one."
+        )
+    return _("Too many codes were requested. Try again later.")

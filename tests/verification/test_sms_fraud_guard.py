@@ -1,0 +1,81 @@
+"""The SMS fraud guard: allowed countries, a budget per number prefix, a global daily budget;
+a blocked send explains itself to the person and is recorded for staff."""
+
+import pytest
+from django.test import Client
+
+from tests.helpers import send_code
+from verification.limits import sms_prefix
+from verification.models import BlockedSend, DevOutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def errors(response) -> str:
+    return " ".join(str(e) for e in response.context["send_form"].non_field_errors())
+
+
+def test_a_prefix_meets_its_hourly_budget_whatever_the_ips(settings):
+    settings.SMS_SENDS_PER_PREFIX_PER_HOUR = 3
+    answers = [
+        send_code(Client(REMOTE_ADDR=f"203.0.113.{n}"), phone=f"98765 4321{n}") for n in range(5)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 400, 400]
+    assert "can't send a text message to this number" in errors(answers[3])
+    assert "use email" in errors(answers[3])
+    assert DevOutboxMessage.objects.count() == 3
+    blocks = list(BlockedSend.objects.values_list("prefix", "reason", "ip"))
+    assert blocks == [
+        ("+91 9876", "prefix +91 9876 over its hourly budget", "203.0.113.3"),
+        ("+91 9876", "prefix +91 9876 over its hourly budget", "203.0.113.4"),
+    ]
+    # Another range is not held back by the first one's budget.
+    assert send_code(Client(REMOTE_ADDR="203.0.113.9"), phone="91234 56789").status_code == 200
+
+
+def test_the_daily_budget_stops_every_sms(settings):
+    settings.SMS_DAILY_BUDGET = 2
+    numbers = ["98765 43210", "91234 56789", "99887 76655"]
+    answers = [
+        send_code(Client(REMOTE_ADDR=f"198.51.100.{n}"), phone=number)
+        for n, number in enumerate(numbers)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 400]
+    assert BlockedSend.objects.get().reason == "daily SMS budget spent"
+    # Email is not SMS: it still goes.
+    assert (
+        send_code(Client(REMOTE_ADDR="198.51.100.9"), email="asha@example.com").status_code == 200
+    )
+
+
+def test_only_allowed_countries_get_a_text(settings):
+    settings.SMS_COUNTRIES = ["IN"]
+    refused = send_code(Client(), phone="(415) 555-2671", country="US")
+    assert refused.status_code == 400
+    assert BlockedSend.objects.get().reason == "country US not allowed"
+    assert not DevOutboxMessage.objects.exists()
+
+
+def test_the_prefix_is_the_country_code_and_the_first_national_digits(settings):
+    assert sms_prefix("+919876543210") == "+91 9876"
+    settings.SMS_PREFIX_DIGITS = 2
+    assert sms_prefix("+14155552671") == "+1 41"
+
+
+def test_staff_see_blocked_sends_in_admin(settings, monkeypatch):
+    import os
+
+    from django.core.management import call_command
+
+    from tests.accounts.test_admin import STAFF_PASSWORD, with_second_factor
+
+    settings.SMS_DAILY_BUDGET = 1
+    send_code(Client(), phone="98765 43210")
+    send_code(Client(), phone="91234 56789")
+    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", STAFF_PASSWORD)
+    call_command("createadmin", email="staff@example.com")
+    staff = Client()
+    staff.login(username="staff@example.com", password=STAFF_PASSWORD)
+    with_second_factor(staff)
+    page = staff.get("/admin/verification/blockedsend/").content.decode()
+    assert "+919123456789" in page and "daily SMS budget spent" in page
