@@ -36,7 +36,7 @@ class UsageInput(serializers.Serializer):
 
 
 class AppliedInput(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class SwitchesInput(serializers.Serializer):
@@ -103,6 +103,8 @@ class DeviceStorageApi(DeviceApi):
 class DeviceDeletionApi(DeviceApi):
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request, request_id: int) -> Response:
+        if request_id > 2**63 - 1:  # no such row can exist; the database would refuse the number
+            raise exceptions.NotFound
         try:
             item = actions.confirm_deletion(device=self.device, request_id=request_id)
         except DeletionRequest.DoesNotExist:

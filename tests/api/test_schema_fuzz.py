@@ -1,0 +1,56 @@
+"""Schema-driven fuzzing of the whole API (schemathesis, in-process over WSGI): for every
+operation of the OpenAPI schema, generated requests as a device and as a signed-in person
+never get a 500 nor an answer that breaks the schema."""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from accounts.models import User
+from devices.actions import enroll_device
+from tests.helpers import sign_up
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+CASES = {"count": 0}
+
+
+@pytest.fixture
+def credentials(django_db_blocker) -> dict[str, str]:
+    client = Client()
+    sign_up(client, phone="98765 43210")
+    user = User.objects.get(phone="+919876543210")
+    _, token = enroll_device(
+        user=user, name="Fuzz phone", model="", platform="android", hardware_id="imei-fuzz-0001"
+    )
+    client.get("/account/")  # sets the CSRF cookie
+    csrf = client.cookies["csrftoken"].value
+    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"
+    return {"Authorization": f"Token {token}", "Cookie": cookie, "X-CSRFToken": csrf}
+
+
+@pytest.mark.django_db(transaction=True)
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_no_operation_answers_500_or_breaks_its_schema(case, credentials):
+    CASES["count"] += 1
+    response = case.call(headers=credentials)
+    assert response.status_code < 500, (case.method, case.path, response.text[:500])
+    case.validate_response(response, checks=(response_schema_conformance,))
+
+
+def test_the_fuzz_tried_at_least_500_cases():
+    """Runs after the fuzz in this module (file order): it really tried that many requests."""
+    if CASES["count"] == 0:
+        pytest.skip("run together with the fuzz test above")
+    assert CASES["count"] >= 500, CASES
