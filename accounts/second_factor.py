@@ -93,7 +93,7 @@ def send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
     if factor.code_sent_at and now < factor.code_sent_at + cooldown:
         left = (factor.code_sent_at + cooldown - now).total_seconds()
         raise ResendTooSoon(seconds_left=math.ceil(left))
-    if not allow_send(ip=client_ip, destination=phone):
+    if not allow_send(ip=client_ip, destination=phone, account=str(user.pk)):
         raise SendLimitReached
     live = (
         not factor.code_used

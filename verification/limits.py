@@ -82,9 +82,10 @@ def _guard_sms(destination: str) -> None:
         raise SmsBlocked("daily SMS budget spent", destination)
 
 
-def allow_send(*, ip: str, destination: str) -> bool:
-    """Count one send for this IP and destination; False when any budget is spent. For an SMS
-    (a destination in E.164), raises SmsBlocked when the fraud guard refuses it."""
+def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
+    """Count one send for this IP and destination (and the account it is for, when known);
+    False when any budget is spent. For an SMS (a destination in E.164), raises SmsBlocked
+    when the fraud guard refuses it."""
     budgets = [
         (_key("ip", ip), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR),
         (
@@ -93,6 +94,8 @@ def allow_send(*, ip: str, destination: str) -> bool:
         ),
         (_key("to", destination), settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR),
     ]
+    if account:
+        budgets.append((_key("account", account), settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR))
     counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
     if not all(count <= budget for count, budget in counts):
         return False

@@ -45,7 +45,7 @@ def send_contact_code(
     record, code = issue_code(
         purpose=CONTACT, channel=channel, destination=destination, previous_id=previous_id
     )
-    if not allow_send(ip=client_ip, destination=destination):
+    if not allow_send(ip=client_ip, destination=destination, account=str(user.pk)):
         raise SendLimitReached
     messages.send_contact_code(
         channel=channel, destination=destination, code=code, expires_at=record.expires_at

@@ -187,7 +187,7 @@ def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
             destination=destination,
             previous_id=request.session.get(REAUTH_CODE),
         )
-        if not allow_send(ip=ip, destination=destination):
+        if not allow_send(ip=ip, destination=destination, account=str(user.pk)):
             raise SendLimitReached
         messages.send_contact_code(
             channel=channel, destination=destination, code=code, expires_at=record.expires_at

@@ -270,6 +270,9 @@ PHONE_COUNTRIES = [code.upper() for code in env_list("PHONE_COUNTRIES", DEFAULT_
 if PHONE_DEFAULT_REGION not in PHONE_COUNTRIES:
     raise ImproperlyConfigured("PHONE_DEFAULT_REGION must be one of PHONE_COUNTRIES.")
 
+VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR = env_int(
+    "VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR", 10, minimum=1
+)
 # SMS fraud guard (verification.limits): countries SMS may go to, sends per number prefix
 # (the first SMS_PREFIX_DIGITS national digits) per hour, and all SMS per day.
 SMS_COUNTRIES = [c.upper() for c in env_list("SMS_COUNTRIES", PHONE_COUNTRIES)]

@@ -79,3 +79,22 @@ def test_staff_see_blocked_sends_in_admin(settings, monkeypatch):
     with_second_factor(staff)
     page = staff.get("/admin/verification/blockedsend/").content.decode()
     assert "+919123456789" in page and "daily SMS budget spent" in page
+
+
+def test_an_account_meets_its_own_hourly_budget_whatever_the_numbers(settings):
+    from tests.helpers import GOOD_PASSWORD, sign_up
+
+    settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR = 2
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    client = Client()
+    sign_up(client, phone="98765 43210")
+    client.post("/account/verify/?next=/", {"method": "password", "password": GOOD_PASSWORD})
+    answers = [
+        client.post(
+            "/account/recovery/phone/",
+            {"action": "send", "country": "IN", "phone": f"9123{n} 56789"},
+        )
+        for n in range(3)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 400]
+    assert "Too many codes" in str(answers[2].context["contact_form"].non_field_errors())
