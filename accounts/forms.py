@@ -86,14 +86,8 @@ class SignInForm(LoginForm):
 
 
 # --- Sign-up -------------------------------------------------------------------------------------
-class SendCodeForm(forms.Form):
-    """Where the code goes (a country/region and phone number, or an email address) and the
-    CAPTCHA that must be solved before anything is sent."""
-
-    captcha = CaptchaField(
-        label=_("CAPTCHA"),
-        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
-    )
+class ContactForm(forms.Form):
+    """Where a code goes: a country/region and phone number, or an email address."""
 
     def __init__(self, *args, channel: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -132,6 +126,19 @@ class SendCodeForm(forms.Form):
             else:
                 cleaned["destination"] = email
         return cleaned
+
+
+class ContactWithCaptchaForm(ContactForm):
+    """Where a code goes when the person is not signed in: a CAPTCHA comes first."""
+
+    captcha = CaptchaField(
+        label=_("CAPTCHA"),
+        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+    )
+
+
+# Sign-up sends its code the same way: where to, and the CAPTCHA first.
+SendCodeForm = ContactWithCaptchaForm
 
 
 class CreateAccountForm(forms.Form):
@@ -235,57 +242,6 @@ class CodeField(forms.CharField):
         if value and not SIX_DIGITS.match(value):
             raise ValidationError(_("The code has 6 digits."))
         return value
-
-
-class ContactForm(forms.Form):
-    """A recovery phone (country/region and number) or a recovery email."""
-
-    def __init__(self, *args, channel: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.channel = channel
-        if channel == Channel.SMS:
-            self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION)
-            self.fields["phone"] = forms.CharField(
-                label=_("Phone number"),
-                max_length=32,
-                widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
-            )
-        else:
-            self.fields["email"] = forms.CharField(
-                label=_("Email"),
-                max_length=254,
-                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-            )
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        if self.channel == Channel.SMS:
-            if "phone" in cleaned and "country" in cleaned:
-                try:
-                    cleaned["destination"] = phones.parse_mobile_number(
-                        cleaned["phone"], cleaned["country"]
-                    )
-                except ValidationError as error:
-                    self.add_error("phone", error)
-        elif "email" in cleaned:
-            email = cleaned["email"].strip().lower()
-            try:
-                validate_email(email)
-            except ValidationError:
-                self.add_error("email", _("Enter a valid email address, like name@example.com."))
-            else:
-                cleaned["destination"] = email
-        return cleaned
-
-
-class ContactWithCaptchaForm(ContactForm):
-    """Where a code goes when the person is not signed in: a CAPTCHA comes first."""
-
-    captcha = CaptchaField(
-        label=_("CAPTCHA"),
-        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
-    )
 
 
 class CodeForm(forms.Form):
