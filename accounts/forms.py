@@ -39,6 +39,36 @@ class CountryField(forms.ChoiceField):
         )
 
 
+class CodeField(forms.CharField):
+    """The 6-digit code sent by SMS or email."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            label=_("Verification code"),
+            max_length=6,
+            min_length=6,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9]{6}",
+                }
+            ),
+            error_messages={
+                "required": _("Enter the 6-digit code we sent you."),
+                "min_length": _("The code has 6 digits."),
+                "max_length": _("The code has 6 digits."),
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean((value or "").strip())
+        if value and not SIX_DIGITS.match(value):
+            raise ValidationError(_("The code has 6 digits."))
+        return value
+
+
 # --- Sign-in -------------------------------------------------------------------------------------
 class SignInForm(LoginForm):
     """One field for a phone number, email or account ID, plus the password.
@@ -144,19 +174,7 @@ SendCodeForm = ContactWithCaptchaForm
 class CreateAccountForm(forms.Form):
     """The code, the password and consent. The destination is the one the code was sent to."""
 
-    code = forms.CharField(
-        label=_("Verification code"),
-        max_length=6,
-        min_length=6,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}
-        ),
-        error_messages={
-            "required": _("Enter the 6-digit code we sent you."),
-            "min_length": _("The code has 6 digits."),
-            "max_length": _("The code has 6 digits."),
-        },
-    )
+    code = CodeField()
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -189,12 +207,6 @@ class CreateAccountForm(forms.Form):
             password_validation.password_validators_help_texts()
         )
 
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if not SIX_DIGITS.match(code):
-            raise ValidationError(_("The code has 6 digits."))
-        return code
-
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
@@ -216,34 +228,6 @@ class CreateAccountForm(forms.Form):
 
 
 # --- Security page -------------------------------------------------------------------------------
-class CodeField(forms.CharField):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(
-            label=_("Verification code"),
-            max_length=6,
-            min_length=6,
-            widget=forms.TextInput(
-                attrs={
-                    "autocomplete": "one-time-code",
-                    "inputmode": "numeric",
-                    "pattern": "[0-9]{6}",
-                }
-            ),
-            error_messages={
-                "required": _("Enter the 6-digit code we sent you."),
-                "min_length": _("The code has 6 digits."),
-                "max_length": _("The code has 6 digits."),
-            },
-            **kwargs,
-        )
-
-    def clean(self, value):
-        value = super().clean((value or "").strip())
-        if value and not SIX_DIGITS.match(value):
-            raise ValidationError(_("The code has 6 digits."))
-        return value
-
-
 class CodeForm(forms.Form):
     code = CodeField()
 

@@ -30,3 +30,18 @@ def send_error(request: HttpRequest, error: Exception) -> str:
             "or use email instead if you have one."
         )
     return _("Too many codes were requested. Try again later.")
+
+
+def pending_code(form, *, channel: str, code_id: int) -> dict:
+    """What a page keeps in the session once a code went out: where to, which code, and what
+    the person typed (so the form comes back filled in)."""
+    return {
+        "channel": channel,
+        "destination": form.cleaned_data["destination"],
+        "code_id": code_id,
+        "initial": {
+            key: value
+            for key, value in form.cleaned_data.items()
+            if key in ("country", "phone", "email")
+        },
+    }

@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.actions import password_reset
 from accounts.actions.recovery import masked
 from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
-from accounts.views.common import CODE_ERRORS, send_error
+from accounts.views.common import CODE_ERRORS, pending_code, send_error
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
@@ -83,17 +83,8 @@ class PasswordResetView(View):
             except (ResendTooSoon, SendLimitReached) as error:
                 form.add_error(None, send_error(request, error))
             else:
-                initial = {
-                    key: value
-                    for key, value in form.cleaned_data.items()
-                    if key in ("country", "phone", "email")
-                }
-                pending = {
-                    "channel": channel,
-                    "destination": destination,
-                    "code_id": record.pk,
-                    "initial": initial,
-                }
+                pending = pending_code(form, channel=channel, code_id=record.pk)
+                initial = pending["initial"]
                 request.session[SESSION_KEY] = pending
                 notice = _(
                     "If %(destination)s belongs to an account, we sent it a 6-digit code. "

@@ -17,7 +17,7 @@ from accounts.actions.signup import (
     send_signup_code,
 )
 from accounts.forms import CreateAccountForm, SendCodeForm
-from accounts.views.common import CODE_ERRORS, send_error
+from accounts.views.common import CODE_ERRORS, pending_code, send_error
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
@@ -77,26 +77,11 @@ class SignupView(View):
                     client_ip=get_adapter(request).get_client_ip(request),
                     previous_id=pending.get("code_id"),
                 )
-            except ResendTooSoon as wait:
-                form.add_error(
-                    None,
-                    _("You can ask for a new code in %(seconds)d seconds.")
-                    % {"seconds": wait.seconds_left},
-                )
-            except SendLimitReached as error:
+            except (ResendTooSoon, SendLimitReached) as error:
                 form.add_error(None, send_error(request, error))
             else:
-                initial = {
-                    key: value
-                    for key, value in form.cleaned_data.items()
-                    if key in ("country", "phone", "email")
-                }
-                pending = {
-                    "channel": channel,
-                    "destination": destination,
-                    "code_id": record.pk,
-                    "initial": initial,
-                }
+                pending = pending_code(form, channel=channel, code_id=record.pk)
+                initial = pending["initial"]
                 request.session[SESSION_KEY] = pending
                 notice = _(
                     "We sent a 6-digit code to %(destination)s. It expires in %(minutes)d minutes."
