@@ -36,6 +36,12 @@ from config.settings.base import REDIS_URL  # noqa: E402
 if REDIS_URL:
     _test_redis = REDIS_URL.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
     CELERY_BROKER_URL = _test_redis
+    # Spare databases for the tests that start servers or workers of their own (a second suite
+    # running beside this one sets other numbers).
+    TEST_REDIS_SPARE = [
+        REDIS_URL.rsplit("/", 1)[0] + "/" + number
+        for number in os.environ.get("TEST_REDIS_SPARE_DBS", "8,9").split(",")
+    ]
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -46,6 +52,7 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    TEST_REDIS_SPARE = ["redis://127.0.0.1:6379/8", "redis://127.0.0.1:6379/9"]
 
 USES_POSTGRES = bool(os.environ.get("DATABASE_URL"))
 USES_REDIS = bool(REDIS_URL)

@@ -40,7 +40,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         # A Redis database of its own: no worker of the suite consumes the server's tasks.
-        "REDIS_URL": settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/9",
+        "REDIS_URL": settings.TEST_REDIS_SPARE[1],
         "VAR_DIR": str(tmp_path),
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "production-test-token",

@@ -82,7 +82,7 @@ def test_sigterm_mid_send_delivers_exactly_once(slow_twilio):
     from config.celery import app
     from verification.tasks import deliver_message_task
 
-    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/8"
+    broker = settings.TEST_REDIS_SPARE[0]
     message = OutboundMessage(channel=Channel.SMS, kind="notice", to="+919876543210", preview="x")
     message.set_content(body="Account Portal: a test notice")
     message.save()
