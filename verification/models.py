@@ -73,9 +73,23 @@ class OutboundMessage(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due: a queued message long past it lost its task (the broker
+    # was down or lost it) and is enqueued again by `requeue_stuck_messages`.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # An attempt that started and has no known outcome yet (in flight, or its answer was lost):
+    # the next attempt asks the provider before sending again.
+    unconfirmed_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Until then the attempt may still be talking to the provider; no other may start.
+    in_flight_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The fraud guard counts recent messages here while Redis is away.
+            models.Index(fields=["to", "created_at"]),
+            models.Index(fields=["channel", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.kind} #{self.pk}"

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from verification.actions import codes, delivery
 from verification.backends import TransientDeliveryError
-from verification.queries import stuck_message_ids
+from verification.queries import mark_requeued, stuck_message_ids
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,17 @@ def retry_delay(retries: int) -> float:
 def deliver_message_task(self, message_id: int) -> None:
     try:
         delivery.deliver_message(message_id=message_id)
+    except delivery.AttemptInFlight as busy:
+        # Another attempt (or a dead worker's) may still be talking to the provider.
+        raise self.retry(countdown=busy.retry_in + 1) from busy
     except TransientDeliveryError as exc:
-        if self.request.retries >= settings.MESSAGE_DELIVERY_MAX_RETRIES:
+        countdown = retry_delay(self.request.retries)
+        if self.request.retries >= settings.MESSAGE_DELIVERY_MAX_RETRIES or not (
+            delivery.schedule_retry(message_id=message_id, countdown=countdown)
+        ):
             delivery.give_up_delivery(message_id=message_id, error=exc)
             return
-        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=countdown) from exc
     except Exception as exc:
         # A bug or a broken setting, not the network: record it on the message instead of
         # leaving it queued for ever.
@@ -42,8 +48,10 @@ def purge_expired_codes() -> int:
 
 @shared_task
 def requeue_stuck_messages() -> int:
-    """Enqueue again what never reached the broker (it was down when the message was queued)."""
+    """Enqueue again what lost its task: the broker was down when the message was queued, or
+    lost its queue in a restart. A duplicate task is harmless (delivery.deliver_message)."""
     ids = stuck_message_ids()
+    mark_requeued(ids)
     for message_id in ids:
         deliver_message_task.delay(message_id)
     return len(ids)

@@ -91,7 +91,9 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -144,7 +146,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "requeue-stuck-messages": {
         "task": "verification.tasks.requeue_stuck_messages",
-        "schedule": 10 * 60,
+        "schedule": env_int("MESSAGE_REQUEUE_EVERY", 60, minimum=1),
     },
     "purge-old-locations": {"task": "devices.tasks.purge_old_locations", "schedule": 60 * 60},
     "expire-commands": {"task": "devices.tasks.expire_commands", "schedule": 60},
@@ -344,6 +346,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Account Portal <no-reply@por
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MESSAGE_DELIVERY_MAX_RETRIES = env_int("MESSAGE_DELIVERY_MAX_RETRIES", 6, minimum=0)
 MESSAGE_RETRY_BASE_DELAY = float(env_int("MESSAGE_RETRY_BASE_DELAY", 5, minimum=0))
+# An attempt is presumed dead this many seconds after its provider's timeout (a worker killed
+# mid-send); the next one then asks the provider whether the message went out.
+MESSAGE_IN_FLIGHT_MARGIN = env_int("MESSAGE_IN_FLIGHT_MARGIN", 15, minimum=0)
+# A queued message whose attempt is this many seconds overdue lost its task: enqueued again.
+MESSAGE_REQUEUE_AFTER = env_int("MESSAGE_REQUEUE_AFTER", 60, minimum=1)
 
 # --- CAPTCHA -------------------------------------------------------------------------------------
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from verification.actions.delivery import deliver_message
+from verification.actions.delivery import AttemptInFlight, deliver_message
 from verification.actions.messages import queue_message
 from verification.models import DevOutboxMessage, OutboundMessage
 
@@ -61,11 +61,14 @@ def test_two_workers_racing_on_one_message_send_it_once(settings, twilio):
     message.save()
 
     barrier = threading.Barrier(2)
+    busy = []
 
     def worker():
         barrier.wait()
         try:
             deliver_message(message_id=message.pk)
+        except AttemptInFlight as exc:
+            busy.append(exc)
         finally:
             connections.close_all()
 
@@ -76,6 +79,8 @@ def test_two_workers_racing_on_one_message_send_it_once(settings, twilio):
         thread.join()
     assert len(twilio.requests) == 1
     assert OutboundMessage.objects.get(pk=message.pk).status == "sent"
+    # The loser either found it in flight (and its task retries later) or found it sent.
+    assert len(busy) <= 1
 
 
 @pytest.mark.services
@@ -135,8 +140,22 @@ def test_stuck_messages_are_enqueued_again_but_not_stale_ones(settings):
     )
     stale.set_content(body="You already have an account.")
     stale.save()
-    OutboundMessage.objects.update(updated_at=now - timezone.timedelta(hours=1))
+    in_flight = OutboundMessage(
+        channel="sms",
+        kind="account_exists",
+        to="+919876543212",
+        in_flight_until=now + timezone.timedelta(seconds=20),
+    )
+    in_flight.set_content(body="You already have an account.")
+    in_flight.save()
+    OutboundMessage.objects.update(next_attempt_at=now - timezone.timedelta(minutes=5))
 
     assert requeue_stuck_messages() == 1
     assert OutboundMessage.objects.get(pk=stuck.pk).status == "sent"
     assert OutboundMessage.objects.get(pk=stale.pk).status == "queued"
+    assert OutboundMessage.objects.get(pk=in_flight.pk).status == "queued"
+    # A message whose next attempt is not overdue yet (a retry waiting) is left to its task.
+    waiting = OutboundMessage(channel="sms", kind="account_exists", to="+919876543213")
+    waiting.set_content(body="You already have an account.")
+    waiting.save()
+    assert requeue_stuck_messages() == 0

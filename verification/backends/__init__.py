@@ -8,7 +8,16 @@ class DeliveryError(Exception):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Worth another try later: network trouble, a 5xx, a rate limit."""
+    """Worth another try later: network trouble, a 5xx, a rate limit.
+
+    `outcome_unknown` when the request may have reached the provider before things went wrong
+    (a timeout waiting for the answer, a connection dropped mid-way): the next attempt then
+    asks the provider before sending again.
+    """
+
+    def __init__(self, message: str, *, code: str = "", outcome_unknown: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.outcome_unknown = outcome_unknown
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -1,7 +1,9 @@
 """Email: Django's mailers do the sending; this module adds the dev outbox and error triage."""
 
 import smtplib
+from datetime import datetime
 
+from django.conf import settings
 from django.core.mail import DNS_NAME, EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -34,9 +36,25 @@ def send_email(*, to: str, subject: str, body: str, html: str, from_email: str) 
     except smtplib.SMTPResponseException as exc:
         error = PermanentDeliveryError if exc.smtp_code >= 500 else TransientDeliveryError
         raise error(f"SMTP {exc.smtp_code}", code=str(exc.smtp_code)) from exc
+    except ConnectionRefusedError as exc:
+        raise TransientDeliveryError("SMTP connection: ConnectionRefusedError") from exc
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        raise TransientDeliveryError(f"SMTP connection: {type(exc).__name__}") from exc
+        # Dropped or timed out: the server may or may not have taken the message.
+        raise TransientDeliveryError(
+            f"SMTP connection: {type(exc).__name__}", outcome_unknown=True
+        ) from exc
     return message_id
+
+
+def find_sent_email(*, to: str, subject: str, since: datetime) -> str | None:
+    """SMTP cannot be asked what it took: only the dev outbox can tell (None otherwise, and an
+    email whose attempt was cut short is sent again)."""
+    if settings.MAILERS["default"]["BACKEND"] != "verification.backends.email.OutboxEmailBackend":
+        return None
+    entry = DevOutboxMessage.objects.filter(
+        channel=Channel.EMAIL, to=to, subject=subject, created_at__gte=since
+    ).first()
+    return f"outbox-{entry.pk}" if entry else None
 
 
 class OutboxEmailBackend(BaseEmailBackend):

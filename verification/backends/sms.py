@@ -1,6 +1,7 @@
 """SMS backends: Twilio for production, the dev outbox and the console for development."""
 
 import sys
+from datetime import datetime
 from functools import lru_cache
 
 import requests
@@ -40,6 +41,11 @@ class SmsBackend:
         """Send one SMS; return the provider's message id."""
         raise NotImplementedError
 
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """The id of this SMS if the provider has it from `since` on; None when it has not
+        (or cannot tell: the message is then sent again)."""
+        return None
+
 
 class TwilioSmsBackend(SmsBackend):
     """Twilio Programmable Messaging through the official client."""
@@ -65,9 +71,27 @@ class TwilioSmsBackend(SmsBackend):
         except TwilioException as exc:
             # Service exceptions (not REST errors since twilio 9.10) carry no HTTP status.
             raise TransientDeliveryError(str(exc)) from exc
+        except requests.ConnectTimeout as exc:
+            raise TransientDeliveryError("network: ConnectTimeout") from exc
         except requests.RequestException as exc:
-            raise TransientDeliveryError(f"network: {type(exc).__name__}") from exc
+            # The request may have reached Twilio before the answer was lost.
+            raise TransientDeliveryError(
+                f"network: {type(exc).__name__}", outcome_unknown=True
+            ) from exc
         return str(message.sid)
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        """Twilio's newest messages to `to`, searched for this body (an attempt whose answer
+        never came may still have been accepted)."""
+        try:
+            recent = self._client().messages.list(to=to, limit=20)
+        except (TwilioException, requests.RequestException) as exc:
+            raise TransientDeliveryError(f"looking up earlier attempt: {exc}") from exc
+        for message in recent:
+            created = message.date_created
+            if body in (message.body or "") and (created is None or created >= since):
+                return str(message.sid)
+        return None
 
 
 def _classify(exc: TwilioRestException) -> Exception:
@@ -87,6 +111,12 @@ class OutboxSmsBackend(SmsBackend):
     def send(self, *, to: str, body: str) -> str:
         entry = DevOutboxMessage.objects.create(channel=Channel.SMS, to=to, body=body)
         return f"outbox-{entry.pk}"
+
+    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
+        entry = DevOutboxMessage.objects.filter(
+            channel=Channel.SMS, to=to, body=body, created_at__gte=since
+        ).first()
+        return f"outbox-{entry.pk}" if entry else None
 
 
 class ConsoleSmsBackend(SmsBackend):
