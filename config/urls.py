@@ -28,3 +28,5 @@ urlpatterns = [
     # The split view's page has no inline script, so the strict CSP holds for it too.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
+
+handler500 = "config.errors.server_error"

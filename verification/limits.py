@@ -8,14 +8,23 @@ its owner by a few strangers, while it still caps what many clients together can
 SMS has a fraud guard on top (SMS pumping): only numbers of the allowed countries, a budget
 per number prefix (the first digits after the country code, where pumping rings own ranges)
 per hour, and a global budget per day. Its blocks are recorded for staff (BlockedSend).
+
+While Redis is away the budgets a message can be traced to (per destination, per prefix, the
+day's SMS) are counted from the messages in PostgreSQL instead; the per-IP and per-account
+budgets are then not counted (the CAPTCHA and the code's own limits still stand).
 """
 
 import hashlib
+import logging
+from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 WINDOW = 60 * 60
 DAY = 24 * 60 * 60
@@ -44,13 +53,19 @@ class SmsBlocked(SendLimitReached):
         self.destination = destination
 
 
+def _counters():
+    """The cache, raising when Redis is away (config.cache.ResilientRedisCache.strict)."""
+    return getattr(cache, "strict", cache)
+
+
 def _hit(key: str, window: int = WINDOW) -> int:
-    if cache.add(key, 1, timeout=window):
+    counters = _counters()
+    if counters.add(key, 1, timeout=window):
         return 1
     try:
-        return cache.incr(key)
+        return counters.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
+        counters.add(key, 1, timeout=window)
         return 1
 
 
@@ -75,11 +90,28 @@ def _guard_sms(destination: str) -> None:
     ):
         raise SmsBlocked("not a mobile number", destination)
     prefix = sms_prefix(destination)
-    if _hit(_key("prefix", prefix)) > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
-        raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
     day = timezone.now().strftime("%Y-%m-%d")
-    if _hit(f"sendlimit:sms-day:{day}", DAY) > settings.SMS_DAILY_BUDGET:
+    try:
+        prefix_count = _hit(_key("prefix", prefix))
+        day_count = _hit(f"sendlimit:sms-day:{day}", DAY)
+    except RedisError:
+        prefix_count, day_count = _sms_counts_from_database(prefix)
+    if prefix_count > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
+        raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
+    if day_count > settings.SMS_DAILY_BUDGET:
         raise SmsBlocked("daily SMS budget spent", destination)
+
+
+def _sms_counts_from_database(prefix: str) -> tuple[int, int]:
+    """This send and the SMS already queued for the prefix this hour, and today (UTC)."""
+    from verification.models import Channel, OutboundMessage
+
+    now = timezone.now()
+    sms = OutboundMessage.objects.filter(channel=Channel.SMS)
+    digits = prefix.replace(" ", "")
+    in_prefix = sms.filter(to__startswith=digits, created_at__gte=now - timedelta(seconds=WINDOW))
+    today = sms.filter(created_at__gte=now.replace(hour=0, minute=0, second=0, microsecond=0))
+    return in_prefix.count() + 1, today.count() + 1
 
 
 def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
@@ -96,12 +128,24 @@ def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
     ]
     if account:
         budgets.append((_key("account", account), settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR))
-    counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
+    try:
+        counts = [(_hit(key), budget) for key, budget in budgets]  # count every budget
+    except RedisError:
+        logger.warning("send limits: Redis unavailable, counting from the database")
+        counts = [(_destination_count_from_database(destination), budgets[2][1])]
     if not all(count <= budget for count, budget in counts):
         return False
     if destination.startswith("+"):
         _guard_sms(destination)
     return True
+
+
+def _destination_count_from_database(destination: str) -> int:
+    """This send and the messages already queued to the destination this hour."""
+    from verification.models import OutboundMessage
+
+    since = timezone.now() - timedelta(seconds=WINDOW)
+    return OutboundMessage.objects.filter(to=destination, created_at__gte=since).count() + 1
 
 
 def record_block(error: SmsBlocked, *, ip: str | None) -> None:
@@ -123,12 +167,10 @@ def _wrong_codes_key(scope: str) -> str:
 
 def count_wrong_code(scope: str) -> None:
     """One more wrong code for `scope` (a purpose and destination, or a person) today."""
-    key = _wrong_codes_key(scope)
-    if not cache.add(key, 1, timeout=24 * 60 * 60):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, timeout=24 * 60 * 60)
+    try:
+        _hit(_wrong_codes_key(scope), DAY)
+    except RedisError:  # each code's own five tries still hold
+        logger.warning("wrong-code count lost: Redis unavailable")
 
 
 def too_many_wrong_codes(scope: str) -> bool:

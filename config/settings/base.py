@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -110,9 +110,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, reading as empty while Redis is away (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -345,7 +347,7 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Account Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MESSAGE_DELIVERY_MAX_RETRIES = env_int("MESSAGE_DELIVERY_MAX_RETRIES", 6, minimum=0)
-MESSAGE_RETRY_BASE_DELAY = float(env_int("MESSAGE_RETRY_BASE_DELAY", 5, minimum=0))
+MESSAGE_RETRY_BASE_DELAY = env_float("MESSAGE_RETRY_BASE_DELAY", 5.0, minimum=0)
 # An attempt is presumed dead this many seconds after its provider's timeout (a worker killed
 # mid-send); the next one then asks the provider whether the message went out.
 MESSAGE_IN_FLIGHT_MARGIN = env_int("MESSAGE_IN_FLIGHT_MARGIN", 15, minimum=0)

@@ -1,0 +1,104 @@
+"""The cache: Redis, where a Redis that is away reads as an empty cache instead of an error.
+
+Pages keep working while Redis restarts: what the cache holds (ETags, allauth's rate-limit
+history) is rebuilt or recounted. The send limits cannot shrug like that; they use `strict`,
+which raises, and count from PostgreSQL instead (verification.limits).
+"""
+
+import logging
+import time
+from functools import cached_property
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+_WARN_EVERY = 60.0
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._server, self._params = server, params
+        self._last_warning = 0.0
+
+    @cached_property
+    def strict(self) -> RedisCache:
+        """The same cache, raising RedisError when Redis is away."""
+        return RedisCache(self._server, self._params)
+
+    def _away(self, operation: str, error: RedisError) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY:
+            self._last_warning = now
+            logger.warning("cache unavailable (%s on %s); carrying on without it", error, operation)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except RedisError as error:
+            self._away("get", error)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except RedisError as error:
+            self._away("get_many", error)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except RedisError as error:
+            self._away("has_key", error)
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except RedisError as error:
+            self._away("add", error)
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except RedisError as error:
+            self._away("set", error)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError as error:
+            self._away("set_many", error)
+            return list(data)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except RedisError as error:
+            self._away("touch", error)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except RedisError as error:
+            self._away("delete", error)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except RedisError as error:
+            self._away("delete_many", error)
+            return None
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except RedisError as error:
+            self._away("incr", error)
+            raise ValueError(f"Key '{key}' not found (the cache is away)") from error
