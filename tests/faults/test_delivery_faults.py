@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -271,3 +272,29 @@ def test_an_smtp_server_that_always_drops_is_retried_then_recorded_failed(settin
     assert message.status == "failed"
     assert relay.connections == 4 and message.attempts == 4
     assert message.error_message == "SMTP connection: SMTPServerDisconnected"
+
+
+def test_a_worker_told_to_stop_mid_send_finishes_it_and_nothing_is_sent_again(
+    broker, to_broker, stand_in
+):
+    twilio = stand_in(["timeout"], late_by=2)  # slow, but within the client's 10 s
+    message = queued_sms()
+    first = start_worker(broker=broker, twilio=twilio)
+    try:
+        enqueue(to_broker, broker, message)
+        assert twilio.received.wait(30), "the worker never called Twilio"
+        first.process.send_signal(signal.SIGTERM)  # in the middle of the send
+        first.process.wait(timeout=60)
+    finally:
+        log = first.stop()
+    assert first.process.returncode == 0, log[-3000:]
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+    # A new worker on the same queue finds nothing left to send.
+    second = start_worker(broker=broker, twilio=twilio)
+    try:
+        time.sleep(5)
+    finally:
+        second.stop()
+    assert len(twilio.posts) == 1 and len(twilio.created) == 1
