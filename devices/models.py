@@ -116,7 +116,18 @@ class Command(models.Model):
                 fields=["requested_by", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="one_command_per_idempotency_key",
-            )
+            ),
+            # A command has a result exactly when it is closed: one result, set once.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state__in=["pending", "delivered"], finished_at__isnull=True)
+                    | (
+                        ~models.Q(state__in=["pending", "delivered"])
+                        & models.Q(finished_at__isnull=False)
+                    )
+                ),
+                name="finished_exactly_when_closed",
+            ),
         ]
         indexes = [
             models.Index(fields=["device", "state"]),

@@ -2,13 +2,16 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from verification import limits
 from verification.models import BlockedSend, OutboundMessage
+from verification.queries import stuck_message_ids
 
 DASHBOARD_DAYS = 14
 STATUSES = [status.value for status in OutboundMessage.Status]
@@ -79,9 +82,20 @@ class DeliveryReportAdmin(admin.ModelAdmin):
             .annotate(count=Count("id"))
             .order_by("-count")
         )
+        blocked = (
+            BlockedSend.objects.filter(created_at__gte=timezone.now() - timedelta(days=1))
+            .values("prefix", "reason")
+            .annotate(count=Count("id"))
+            .order_by("-count")[:10]
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": "Message delivery",
+            "guard": limits.fraud_guard_settings(),
+            "sms_today": limits.sms_sent_today(),
+            "sms_budget": settings.SMS_DAILY_BUDGET,
+            "blocked": list(blocked),
+            "stuck": OutboundMessage.objects.filter(id__in=stuck_message_ids()).count(),
             "days": DASHBOARD_DAYS,
             "statuses": STATUSES,
             "per_day": [

@@ -106,12 +106,19 @@ def _sms_counts_from_database(prefix: str) -> tuple[int, int]:
     """This send and the SMS already queued for the prefix this hour, and today (UTC)."""
     from verification.models import Channel, OutboundMessage
 
-    now = timezone.now()
-    sms = OutboundMessage.objects.filter(channel=Channel.SMS)
+    since = timezone.now() - timedelta(seconds=WINDOW)
     digits = prefix.replace(" ", "")
-    in_prefix = sms.filter(to__startswith=digits, created_at__gte=now - timedelta(seconds=WINDOW))
-    today = sms.filter(created_at__gte=now.replace(hour=0, minute=0, second=0, microsecond=0))
-    return in_prefix.count() + 1, today.count() + 1
+    in_prefix = OutboundMessage.objects.filter(
+        channel=Channel.SMS, to__startswith=digits, created_at__gte=since
+    )
+    return in_prefix.count() + 1, _sms_today_from_database() + 1
+
+
+def _sms_today_from_database() -> int:
+    from verification.models import Channel, OutboundMessage
+
+    midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return OutboundMessage.objects.filter(channel=Channel.SMS, created_at__gte=midnight).count()
 
 
 def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
@@ -146,6 +153,42 @@ def _destination_count_from_database(destination: str) -> int:
 
     since = timezone.now() - timedelta(seconds=WINDOW)
     return OutboundMessage.objects.filter(to=destination, created_at__gte=since).count() + 1
+
+
+def fraud_guard_settings() -> list[tuple[str, str]]:
+    """What the guard allows, as staff read it in admin."""
+    return [
+        ("Countries texts may go to", ", ".join(sorted(settings.SMS_COUNTRIES)) or "none"),
+        ("Line types", "mobile only (no landlines)"),
+        (
+            "Per number prefix",
+            f"{settings.SMS_SENDS_PER_PREFIX_PER_HOUR} an hour "
+            f"(country code and {settings.SMS_PREFIX_DIGITS} digits)",
+        ),
+        ("All SMS, per day", str(settings.SMS_DAILY_BUDGET)),
+        ("Codes per client IP", f"{settings.VERIFICATION_SENDS_PER_IP_PER_HOUR} an hour"),
+        (
+            "Codes per number or address",
+            f"{settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR} an hour",
+        ),
+        (
+            "Codes per number or address from one IP",
+            f"{settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP} an hour",
+        ),
+        (
+            "Codes per signed-in account",
+            f"{settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR} an hour",
+        ),
+    ]
+
+
+def sms_sent_today() -> int:
+    """SMS counted against today's budget (from Redis; from PostgreSQL while it is away)."""
+    day = timezone.now().strftime("%Y-%m-%d")
+    try:
+        return int(_counters().get(f"sendlimit:sms-day:{day}") or 0)
+    except RedisError:
+        return _sms_today_from_database()
 
 
 def record_block(error: SmsBlocked, *, ip: str | None) -> None:

@@ -252,6 +252,24 @@ def test_the_delivery_dashboard_counts_messages(person, moderator):
     assert any(row["channel"] == "sms" and sum(row["counts"]) >= 1 for row in rows)
 
 
+def test_the_delivery_dashboard_shows_the_fraud_guard_and_what_it_blocked(
+    person, moderator, settings
+):
+    from verification.models import BlockedSend
+
+    settings.SMS_DAILY_BUDGET = 4321
+    BlockedSend.objects.create(
+        destination="+919123456780", prefix="+91 9123", reason="prefix +91 9123 over its budget"
+    )
+    page = moderator.get("/admin/verification/deliveryreport/")
+    text = page.content.decode()
+    assert "SMS fraud guard" in text and "of 4321 SMS sent today" in text
+    assert dict(page.context["guard"])["Line types"] == "mobile only (no landlines)"
+    assert page.context["blocked"] == [
+        {"prefix": "+91 9123", "reason": "prefix +91 9123 over its budget", "count": 1}
+    ]
+
+
 def test_support_actions_show_no_staff_ip_and_standing_is_not_edited_directly(person, moderator):
     user = User.objects.get(phone=PHONE)
     bulk(moderator, "end_sessions", [user], reason="Shared computer")
