@@ -132,14 +132,17 @@ def test_the_portal_fails_cleanly_while_postgresql_restarts_and_recovers_by_itse
             time.sleep(0.05)
 
     try:
-        wait_until(lambda: _answers(base), 30, "gunicorn to serve")
+        wait_until(lambda: _answers(base), 90, "gunicorn to serve")
         thread = threading.Thread(target=traffic, daemon=True)
         thread.start()
-        time.sleep(2)
+        ok = (200, 401)
+        wait_until(lambda: sum(a[2] in ok for a in answers) >= 4, 60, "answers before the stop")
         stopping_at = time.monotonic()
         own_postgres.stop()
         stopped_at = time.monotonic()
-        time.sleep(3)
+        wait_until(
+            lambda: sum(a[0] > stopped_at + 0.5 for a in answers) >= 6, 60, "answers in the gap"
+        )
         starting_at = time.monotonic()
         own_postgres.start()
         restarted_at = time.monotonic()
@@ -147,7 +150,7 @@ def test_the_portal_fails_cleanly_while_postgresql_restarts_and_recovers_by_itse
             lambda: (
                 [a[2] for a in answers[-6:]] == [200, 401] * 3 and answers[-1][0] > restarted_at
             ),
-            30,
+            60,
             "the portal to serve again",
         )
         stop.set()
