@@ -24,7 +24,10 @@ def deliver_message_task(self, message_id: int) -> None:
     try:
         delivery.deliver_message(message_id=message_id)
     except delivery.AttemptInFlight as busy:
-        # Another attempt (or a dead worker's) may still be talking to the provider.
+        # Another attempt (or a dead worker's) may still be talking to the provider. Run
+        # inline (no broker), the sweep comes back for it instead of a retry here and now.
+        if self.request.is_eager:
+            return
         raise self.retry(countdown=busy.retry_in + 1) from busy
     except TransientDeliveryError as exc:
         countdown = retry_delay(self.request.retries)
