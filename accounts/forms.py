@@ -161,14 +161,16 @@ class ContactForm(forms.Form):
 
 class CaptchaBoundField(BoundField):
     """The CAPTCHA's answer field is described by the instructions the page writes next to the
-    picture (`<id>_helptext`, see accounts/_send_code.html) and by its error, if any."""
+    picture (`<id>_helptext`, see accounts/_send_code.html) and by its error, if any. (Django
+    links help and errors itself, but not for a widget made of several inputs.)"""
 
-    @property
-    def aria_describedby(self) -> str:
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
         described_by = [f"{self.auto_id}_helptext"]
         if self.errors:
             described_by.append(f"{self.auto_id}_error")
-        return " ".join(described_by)
+        attrs["aria-describedby"] = " ".join(described_by)
+        return attrs
 
 
 class ContactWithCaptchaForm(ContactForm):
