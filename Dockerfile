@@ -7,6 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 WORKDIR /app
+# flite reads the CAPTCHA aloud (its audio alternative); without it the page offers no audio.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends flite \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock .
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.forms import BoundField
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -158,12 +159,27 @@ class ContactForm(forms.Form):
         return cleaned
 
 
+class CaptchaBoundField(BoundField):
+    """The CAPTCHA's answer field is described by the instructions the page writes next to the
+    picture (`<id>_helptext`, see accounts/_send_code.html) and by its error, if any. (Django
+    links help and errors itself, but not for a widget made of several inputs.)"""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        described_by = [f"{self.auto_id}_helptext"]
+        if self.errors:
+            described_by.append(f"{self.auto_id}_error")
+        attrs["aria-describedby"] = " ".join(described_by)
+        return attrs
+
+
 class ContactWithCaptchaForm(ContactForm):
     """Where a code goes when the person is not signed in: a CAPTCHA comes first."""
 
     captcha = CaptchaField(
         label=_("CAPTCHA"),
         error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+        bound_field_class=CaptchaBoundField,
     )
 
 

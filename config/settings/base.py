@@ -6,6 +6,7 @@ but Python. Production sets `DEBUG=0`, `SECRET_KEY`, `DATABASE_URL`, `REDIS_URL`
 mail settings; the portal refuses to start with development-only parts switched on.
 """
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -87,6 +89,9 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets render through the templates above, so templates/ can restyle a library's widget
+# (templates/captcha/widgets/captcha.html: the CAPTCHA's picture, text and audio).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data stores -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -360,6 +365,9 @@ CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10
 CAPTCHA_IMAGE_SIZE = (150, 50)
 CAPTCHA_FONT_SIZE = 34
+# The audio CAPTCHA (the characters read aloud) needs flite, the Debian package `flite`; without
+# it the page offers no audio rather than a broken link.
+CAPTCHA_FLITE_PATH = shutil.which("flite")
 
 # Parts that exist only to develop with: they expose codes or skip checks.
 if not DEBUG:

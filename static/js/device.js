@@ -6,6 +6,7 @@
   if (!root || !window.fetch) return;
   var api = root.dataset.api;
   var map = null, marker = null, circle = null;
+  var shownStates = null;  // command id -> state last drawn, to announce only what changed
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -16,6 +17,7 @@
     if (!window.L || !root.dataset.tiles) return;
     var el = document.getElementById("map");
     if (!map) {
+      el.hidden = false;
       map = L.map(el).setView([lat, lon], 15);
       L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 }).addTo(map);
       marker = L.marker([lat, lon]).addTo(map);
@@ -27,15 +29,35 @@
     }
   }
 
+  function kindLabel(c) {
+    return c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+  }
+
+  function announceChanges(commands) {
+    var states = {};
+    var changed = [];
+    commands.forEach(function (c) {
+      states[c.id] = c.state;
+      if (shownStates && shownStates[c.id] !== c.state) changed.push(kindLabel(c) + ": " + c.state);
+    });
+    var first = shownStates === null;
+    shownStates = states;
+    if (!first && changed.length) {
+      document.getElementById("command-status").textContent = changed.join(", ");
+    }
+    return first || changed.length > 0;
+  }
+
   function renderCommands(commands) {
     var body = document.querySelector("#commands tbody");
     if (!commands.length) return;
+    if (!announceChanges(commands) && body.rows.length === commands.length) return;
     body.innerHTML = "";
     commands.forEach(function (c) {
       var row = document.createElement("tr");
       row.dataset.id = c.id;
       var kind = document.createElement("td");
-      kind.textContent = c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+      kind.textContent = kindLabel(c);
       var state = document.createElement("td");
       state.className = "state";
       state.dataset.testid = "state-" + c.kind;

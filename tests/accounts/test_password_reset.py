@@ -37,10 +37,11 @@ def reset(client, *, code, email=None, password=NEW_PASSWORD, password2=None, **
 
 
 def visible_text(response) -> str:
-    """The page as a person reads it, without the CSRF token and the CAPTCHA's random key."""
+    """The page as a person reads it, without the CSRF token and the CAPTCHA's random key (in
+    the picture's address and, with flite installed, the audio's)."""
     html = response.content.decode()
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-    html = re.sub(r"captcha/image/[0-9a-f]+/", "", html)
+    html = re.sub(r"captcha/(image|audio)/[0-9a-f]+", "", html)
     return re.sub(r'value="[0-9a-f]{40}"', "", html)
 
 

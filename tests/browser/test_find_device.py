@@ -96,7 +96,7 @@ def test_the_simulator_obeys_commands_issued_on_the_device_page(portal: Page, li
         ARTIFACTS.mkdir(exist_ok=True)
         portal.screenshot(path=str(ARTIFACTS / "find-device-page.png"), full_page=True)
 
-        portal.get_by_role("link", name="Erase").click()
+        portal.get_by_role("button", name="Erase").click()
         portal.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
         portal.get_by_role("button", name="Continue").click()
         portal.get_by_role("button", name="Erase").click()

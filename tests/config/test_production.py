@@ -120,7 +120,8 @@ def gunicorn(tmp_path):
             try:
                 requests.get(f"{base}/healthz", timeout=5)
                 break
-            except requests.RequestException:
+            # Refused before gunicorn listens; a timeout while its workers still boot.
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
         else:
             process.kill()
