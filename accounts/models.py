@@ -3,10 +3,12 @@
 import secrets
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -70,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     status_message = models.CharField(max_length=500, blank=True)
     must_reset_password = models.BooleanField(default=False)
     must_set_up_second_factor = models.BooleanField(default=False)
+    # The language the person reads the portal and their SMS and email in ("" until known).
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -129,6 +135,9 @@ class Consent(models.Model):
 
 
 SUMMARY_KEYS = ("method", "contact", "device", "command", "category", "action", "state", "reason")
+# Details stored in English words the portal chose (not names people typed), translated when
+# shown: the person may read their log in another language than it was written in.
+TRANSLATED_KEYS = ("method", "command", "category", "action", "state")
 
 
 class SecurityEvent(models.Model):
@@ -174,7 +183,10 @@ class SecurityEvent(models.Model):
     @property
     def summary(self) -> str:
         """The details a person reads beside the event: what, which device or category."""
-        shown = [self.detail.get(key) for key in SUMMARY_KEYS]
+        shown = [
+            gettext(value) if key in TRANSLATED_KEYS and isinstance(value, str) else value
+            for key, value in ((key, self.detail.get(key)) for key in SUMMARY_KEYS)
+        ]
         return " · ".join(str(value) for value in shown if value)
 
 

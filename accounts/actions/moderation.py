@@ -87,7 +87,7 @@ def moderate(
     record_event(
         user=user,
         kind=SecurityEvent.Kind.SUPPORT_ACTION,
-        action=str(entry.get_action_display()),
+        action=Action(action).label,
         reason=shared,
     )
     if action in NOTICES:

@@ -13,7 +13,7 @@ from django.contrib.auth import HASH_SESSION_KEY
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts import messages
 from accounts.browsers import describe
@@ -22,7 +22,8 @@ from accounts.second_factor import check_sms_code, second_factor_methods
 from accounts.security_log import record_event
 
 Kind = SecurityEvent.Kind
-METHOD_NAMES = {"app": "authenticator app", "sms": "SMS"}
+# Stored in the security log in English and translated when shown (SecurityEvent.summary).
+METHOD_NAMES = {"app": gettext_noop("authenticator app"), "sms": gettext_noop("SMS")}
 
 
 def _now() -> str:
@@ -51,7 +52,7 @@ def second_factor_turned_on(request: HttpRequest, *, user: User, method: str) ->
     messages.send_security_notice(
         user=user,
         notice="two_factor_on",
-        context={"method": _(METHOD_NAMES[method]), "when": _now()},
+        context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
     )
     return made_codes
 
@@ -63,7 +64,7 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
     messages.send_security_notice(
         user=user,
         notice="two_factor_off",
-        context={"method": _(METHOD_NAMES[method]), "when": _now()},
+        context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
     )
 
 
