@@ -51,22 +51,22 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        BANNED = "banned", "Banned"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        BANNED = "banned", _("Banned")
 
-    account_id = models.CharField("account ID", max_length=10, unique=True, editable=False)
-    phone = PhoneNumberField("phone number", null=True, blank=True, unique=True)
+    account_id = models.CharField(_("account ID"), max_length=10, unique=True, editable=False)
+    phone = PhoneNumberField(_("phone number"), null=True, blank=True, unique=True)
     # NULL, not "", for "no email": the unique constraint below must ignore phone-only accounts.
-    email = models.EmailField("email address", null=True, blank=True)  # noqa: DJ001
+    email = models.EmailField(_("email address"), null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    is_staff = models.BooleanField("staff", default=False)
-    is_active = models.BooleanField("active", default=True)
-    date_joined = models.DateTimeField("joined", default=timezone.now)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Recovery contacts: where password-reset codes and security notices may also go. They do
     # not sign anyone in, so they need not be unique.
-    recovery_phone = PhoneNumberField("recovery phone", null=True, blank=True, db_index=True)
-    recovery_email = models.EmailField("recovery email", null=True, blank=True)  # noqa: DJ001
+    recovery_phone = PhoneNumberField(_("recovery phone"), null=True, blank=True, db_index=True)
+    recovery_email = models.EmailField(_("recovery email"), null=True, blank=True)  # noqa: DJ001
     # Moderation: a suspension may end by itself; what staff chose to tell the person.
     suspended_until = models.DateTimeField(null=True, blank=True)
     status_message = models.CharField(max_length=500, blank=True)
@@ -244,7 +244,7 @@ class SignInFailures(models.Model):
     last_failed_at = models.DateTimeField()
 
     class Meta:
-        verbose_name_plural = "sign-in failures"
+        verbose_name_plural = _("sign-in failures")
         indexes = [models.Index(fields=["last_failed_at"])]
 
     def __str__(self) -> str:

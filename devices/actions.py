@@ -253,7 +253,7 @@ def _send_erase_notice(device: Device) -> None:
         notice="device_erase",
         context={
             "device": device.name,
-            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+            "when": timezone.now(),
         },
         also_to=tuple(also),
     )

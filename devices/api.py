@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -145,9 +146,9 @@ class FixInput(serializers.Serializer):
     def validate_taken_at(self, value):
         now = timezone.now()
         if value > now + timedelta(minutes=5):
-            raise serializers.ValidationError("This time is in the future.")
+            raise serializers.ValidationError(_("This time is in the future."))
         if value < now - timedelta(days=settings.LOCATION_RETENTION_DAYS):
-            raise serializers.ValidationError("This time is older than the location history.")
+            raise serializers.ValidationError(_("This time is older than the location history."))
         return value
 
 
@@ -192,7 +193,7 @@ class CommandInput(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["kind"] == Command.Kind.LOCK and not attrs["message"].strip():
-            raise serializers.ValidationError({"message": "A lock needs a message to show."})
+            raise serializers.ValidationError({"message": _("A lock needs a message to show.")})
         return attrs
 
 
@@ -238,7 +239,7 @@ def _enrolled(request: Request, user: User, device_info: dict) -> Response:
         device, token = actions.enroll_device(user=user, request=request._request, **device_info)
     except actions.ActivationLocked:
         return Response(
-            {"detail": "This device is locked to another account. Its owner must remove it."},
+            {"detail": _("This device is locked to another account. Its owner must remove it.")},
             status=status.HTTP_409_CONFLICT,
         )
     return Response(
@@ -267,12 +268,16 @@ class SignInApi(APIView):
         user: User = form.user  # type: ignore[assignment]
         if user.is_restricted:
             return Response(
-                {"detail": f"This account is {user.get_status_display().lower()}."},
+                {
+                    "detail": _("This account is banned.")
+                    if user.status == User.Status.BANNED
+                    else _("This account is suspended.")
+                },
                 status=status.HTTP_403_FORBIDDEN,
             )
         if user.must_reset_password:
             return Response(
-                {"detail": "Choose a new password first: use Forgot password? on the web."},
+                {"detail": _("Choose a new password first: use Forgot password? on the web.")},
                 status=status.HTTP_403_FORBIDDEN,
             )
         methods = second_factor_methods(user)
@@ -311,13 +316,16 @@ class SecondFactorApi(APIView):
                 )
             except ResendTooSoon as wait:
                 return Response(
-                    {"detail": f"Wait {wait.seconds_left} seconds before asking again."},
+                    {
+                        "detail": _("Wait %(seconds)d seconds before asking again.")
+                        % {"seconds": wait.seconds_left}
+                    },
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             except (SendLimitReached, NoPhone) as error:
                 if isinstance(error, SmsBlocked):
                     record_block(error, ip=client_ip(request._request))
-                return Response({"detail": "No code can be sent now."}, status=429)
+                return Response({"detail": _("No code can be sent now.")}, status=429)
             return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
         code = (data.get("code") or "").replace(" ", "")
         if not self.code_ok(user, data["method"], code):
@@ -362,7 +370,7 @@ class LocationsApi(DeviceApi):
             stored = actions.record_locations(device=self.device, fixes=fixes)
         except actions.FindDeviceOff:
             return Response(
-                {"detail": "Find Device is off on this device."}, status=status.HTTP_409_CONFLICT
+                {"detail": _("Find Device is off on this device.")}, status=status.HTTP_409_CONFLICT
             )
         return Response({"stored": stored}, status=status.HTTP_202_ACCEPTED)
 
@@ -400,7 +408,7 @@ class ResultApi(DeviceApi):
             raise exceptions.NotFound from None
         except actions.CommandConflict:
             return Response(
-                {"detail": "This command already has another result, or is no longer open."},
+                {"detail": _("This command already has another result, or is no longer open.")},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(CommandOutput(command).data)
@@ -429,7 +437,7 @@ def reauthentication_needed(request: Request, next_url: str) -> Response:
     url = reverse("reauthenticate") + "?" + urlencode({"factor": "2", "next": next_url})
     return Response(
         {
-            "detail": "Confirm it's you first.",
+            "detail": _("Confirm it's you first."),
             "code": "reauthentication_required",
             "reauthenticate_url": url,
         },
@@ -473,7 +481,7 @@ class DeviceCommandsApi(PortalApi):
         data = validated(CommandInput, request.data)
         if device.erased_at is not None:
             return Response(
-                {"detail": "This device was erased: it takes no more commands."},
+                {"detail": _("This device was erased: it takes no more commands.")},
                 status=status.HTTP_409_CONFLICT,
             )
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -523,7 +531,7 @@ class CancelCommandApi(PortalApi):
             actions.cancel_command(command=command, request=request._request)
         except actions.CommandConflict:
             return Response(
-                {"detail": "Only a pending command can be cancelled."},
+                {"detail": _("Only a pending command can be cancelled.")},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(CommandOutput(command).data)

@@ -68,5 +68,5 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     messages.send_security_notice(
         user=user,
         notice="password_reset",
-        context={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")},
+        context={"when": timezone.now()},
     )

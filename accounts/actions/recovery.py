@@ -106,7 +106,7 @@ def _notify(user: User, channel: str, *, contact: str, also_to: list[tuple[str, 
         context={
             "channel": channel,
             "contact": contact,
-            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+            "when": timezone.now(),
         },
         also_to=tuple(also_to),
     )

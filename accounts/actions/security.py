@@ -1,6 +1,7 @@
 """Two-factor on and off, recovery codes, sessions, password changes and deleting the
 account: each logged in the security log, the sensitive ones told to the person."""
 
+from datetime import datetime
 from importlib import import_module
 
 from allauth.account.internal.flows.login import record_authentication
@@ -26,8 +27,9 @@ Kind = SecurityEvent.Kind
 METHOD_NAMES = {"app": gettext_noop("authenticator app"), "sms": gettext_noop("SMS")}
 
 
-def _now() -> str:
-    return timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")
+def _now() -> datetime:
+    """When a change happened; the notice writes it in the person's language."""
+    return timezone.now()
 
 
 def _ensure_recovery_codes(user: User) -> bool:

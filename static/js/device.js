@@ -5,6 +5,8 @@
   var root = document.getElementById("device");
   if (!root || !window.fetch) return;
   var api = root.dataset.api;
+  // Command kinds and states as the page names them (devices/detail.html, in its language).
+  var labels = JSON.parse(document.getElementById("command-labels").textContent);
   var map = null, marker = null, circle = null;
 
   function csrfToken() {
@@ -35,14 +37,14 @@
       var row = document.createElement("tr");
       row.dataset.id = c.id;
       var kind = document.createElement("td");
-      kind.textContent = c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+      kind.textContent = labels.kinds[c.kind] || c.kind;
       var state = document.createElement("td");
       state.className = "state";
       state.dataset.testid = "state-" + c.kind;
       state.setAttribute("data-testid", "state-" + c.kind);
-      state.textContent = c.state;
+      state.textContent = labels.states[c.state] || c.state;
       var sent = document.createElement("td");
-      sent.textContent = new Date(c.created_at).toLocaleString("en-GB", {
+      sent.textContent = new Date(c.created_at).toLocaleString(document.documentElement.lang || "en", {
         day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
       });
       row.append(kind, state, sent);
