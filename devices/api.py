@@ -61,10 +61,10 @@ class DeviceTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() not in self.keywords:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as: Token <token>.")
+            raise exceptions.AuthenticationFailed(_("Send the header as: Token <token>."))
         device = actions.device_for_token(parts[1])
         if device is None:
-            raise exceptions.AuthenticationFailed("This token is not valid or was revoked.")
+            raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
         return device.user, device
 
     def authenticate_header(self, request) -> str:
@@ -302,14 +302,14 @@ class SecondFactorApi(APIView):
             user = User.objects.get(pk=flow["user"], is_active=True)
         except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
             return Response(
-                {"flow": ["This sign-in has expired. Sign in again."]},
+                {"flow": [_("This sign-in has expired. Sign in again.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if data["method"] not in second_factor_methods(user):
-            return Response({"method": ["Not on for this account."]}, status=400)
+            return Response({"method": [_("Not on for this account.")]}, status=400)
         if data["action"] == "send":
             if data["method"] != "sms":
-                return Response({"action": ["Only SMS codes are sent."]}, status=400)
+                return Response({"action": [_("Only SMS codes are sent.")]}, status=400)
             try:
                 send_sms_code(
                     user=user, client_ip=client_ip(request._request) or "", purpose="sign_in"
@@ -329,7 +329,7 @@ class SecondFactorApi(APIView):
             return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
         code = (data.get("code") or "").replace(" ", "")
         if not self.code_ok(user, data["method"], code):
-            return Response({"code": ["That code isn't right."]}, status=400)
+            return Response({"code": [_("That code isn't right.")]}, status=400)
         return _enrolled(request, user, flow["device"])
 
     def code_ok(self, user: User, method: str, code: str) -> bool:
