@@ -195,6 +195,8 @@ def test_switching_is_remembered_and_comes_back_after_signing_in_elsewhere():
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "hi"
     page = elsewhere.get("/account/").content.decode()
     assert '<html lang="hi">' in page and "मेरा खाता" in page
+    # allauth has no Hindi: its "signed in" message comes from the portal's catalogue.
+    assert "के रूप में साइन इन हो गया।" in page
 
 
 def test_the_password_changed_notice_goes_out_in_the_persons_language():
