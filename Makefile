@@ -9,7 +9,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
 	then echo $$p; break; fi; done)
 
-.PHONY: run test lint format admin python-check clean
+.PHONY: run test lint format admin python-check clean messages translations
 
 python-check:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -55,6 +55,19 @@ admin: $(VENV)/.runtime
 
 test: $(VENV)/.dev .venv-scan/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Translations (locale/<language>/LC_MESSAGES/django.po). `make messages` collects the texts
+# marked for translation into the catalogues; translate what is new or marked fuzzy, then
+# `make translations` compiles them (.mo, committed: `make run` needs no gettext). Both need
+# GNU gettext (Debian: apt-get install gettext).
+LANGUAGE_CATALOGUES := -l zh_Hans -l hi
+MESSAGES_IGNORE := --ignore '.venv*' --ignore 'var/*' --ignore 'tests/*' --ignore 'static/vendor/*'
+
+messages: $(VENV)/.runtime
+	DEBUG=1 $(PY) manage.py makemessages $(LANGUAGE_CATALOGUES) $(MESSAGES_IGNORE) --no-obsolete
+
+translations: $(VENV)/.runtime
+	DEBUG=1 $(PY) manage.py compilemessages $(LANGUAGE_CATALOGUES) --ignore '.venv*'
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -11,10 +11,12 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import messages
 from accounts.actions import sign_in
+from accounts.languages import language_of
 from accounts.models import User
 from verification import crypto
 from verification.actions.messages import queue_rendered_email
@@ -54,13 +56,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return User.objects.filter(phone=phone).first()
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
-        messages.send_sms_code(phone=phone, code=code)
+        language = language_of(user) if user else translation.get_language()
+        messages.send_sms_code(phone=phone, code=code, language=language)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        messages.send_unknown_account_notice(phone=phone)
+        messages.send_unknown_account_notice(phone=phone, language=translation.get_language())
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        messages.send_account_exists_notice(channel="sms", destination=phone)
+        messages.send_account_exists_notice(
+            channel="sms", destination=phone, language=translation.get_language()
+        )
 
     # --- Mail: allauth renders, verification delivers ---------------------------------------
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:

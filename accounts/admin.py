@@ -7,6 +7,7 @@ the person's security log. Staff never see a password, code, secret or token.
 """
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -22,11 +23,16 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import phones
 from accounts.actions.moderation import moderate
 from accounts.models import Consent, ModerationAction, SecurityEvent, SmsSecondFactor, User
 from verification.models import OutboundMessage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Action = ModerationAction.Action
 
@@ -66,7 +72,7 @@ class SecurityEventInline(ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
-    verbose_name_plural = "security log (newest first)"
+    verbose_name_plural = _("security log (newest first)")
 
 
 class ModerationActionInline(ReadOnlyInline):
@@ -81,16 +87,16 @@ class ModerationActionInline(ReadOnlyInline):
         "suspended_until",
     )
     readonly_fields = fields
-    verbose_name_plural = "moderation log"
+    verbose_name_plural = _("moderation log")
 
 
 # --- Filters -------------------------------------------------------------------------------------
 class TwoFactorFilter(admin.SimpleListFilter):
-    title = "two-factor"
+    title = _("two-factor")
     parameter_name = "two_factor"
 
     def lookups(self, request, model_admin):
-        return [("on", "On"), ("off", "Off")]
+        return [("on", _("On")), ("off", _("Off"))]
 
     def queryset(self, request, queryset):
         on = Q(has_app=True) | Q(has_sms=True)
@@ -102,11 +108,11 @@ class TwoFactorFilter(admin.SimpleListFilter):
 
 
 class VerifiedFilter(admin.SimpleListFilter):
-    title = "verified contact"
+    title = _("verified contact")
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
-        return [("phone", "Phone"), ("email", "Email"), ("both", "Phone and email")]
+        return [("phone", _("Phone")), ("email", _("Email")), ("both", _("Phone and email"))]
 
     def queryset(self, request, queryset):
         # Sign-up proves the phone or email; a sign-in email is proven by its EmailAddress row.
@@ -121,11 +127,16 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 class LastSignInFilter(admin.SimpleListFilter):
-    title = "last sign-in"
+    title = _("last sign-in")
     parameter_name = "signed_in"
 
     def lookups(self, request, model_admin):
-        return [("1", "Today"), ("7", "Past 7 days"), ("30", "Past 30 days"), ("never", "Never")]
+        return [
+            ("1", _("Today")),
+            ("7", _("Past 7 days")),
+            ("30", _("Past 30 days")),
+            ("never", _("Never")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "never":
@@ -142,18 +153,20 @@ class ModerationForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
-        help_text="Why. Kept in the moderation log.",
+        help_text=_("Why. Kept in the moderation log."),
     )
     share_reason = forms.BooleanField(
         required=False,
-        label="Tell the person this reason",
-        help_text="Shown in their security log, and in the notice and on the sign-in page "
-        "where the action has them.",
+        label=_("Tell the person this reason"),
+        help_text=_(
+            "Shown in their security log, and in the notice and on the sign-in page "
+            "where the action has them."
+        ),
     )
     until = forms.DateTimeField(
         required=False,
-        label="Suspended until (UTC)",
-        help_text="Empty: until reinstated. Format: 2026-12-31 18:00",
+        label=_("Suspended until (UTC)"),
+        help_text=_("Empty: until reinstated. Format: 2026-12-31 18:00"),
     )
 
     def __init__(self, *args, action: str, **kwargs) -> None:
@@ -164,11 +177,11 @@ class ModerationForm(forms.Form):
     def clean_until(self):
         until = self.cleaned_data.get("until")
         if until is not None and until <= timezone.now():
-            raise forms.ValidationError("Choose a time in the future.")
+            raise forms.ValidationError(_("Choose a time in the future."))
         return until
 
 
-def _bulk(action: str, label: str):
+def _bulk(action: str, label: "StrOrPromise"):
     def run(modeladmin, request, queryset):
         return modeladmin.moderation_page(request, action, queryset)
 
@@ -177,12 +190,12 @@ def _bulk(action: str, label: str):
 
 
 MODERATION_LABELS = {
-    Action.SUSPEND: "Suspend",
-    Action.BAN: "Ban",
-    Action.REINSTATE: "Reinstate",
-    Action.REQUIRE_PASSWORD_RESET: "Require a password reset",
-    Action.RESET_SECOND_FACTOR: "Reset two-factor",
-    Action.END_SESSIONS: "Sign out everywhere",
+    Action.SUSPEND: _("Suspend"),
+    Action.BAN: _("Ban"),
+    Action.REINSTATE: _("Reinstate"),
+    Action.REQUIRE_PASSWORD_RESET: _("Require a password reset"),
+    Action.RESET_SECOND_FACTOR: _("Reset two-factor"),
+    Action.END_SESSIONS: _("Sign out everywhere"),
 }
 
 
@@ -207,7 +220,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_per_page = 50
     search_fields = ["account_id"]
-    search_help_text = "A phone number in any format, an email address, or an account ID."
+    search_help_text = _("A phone number in any format, an email address, or an account ID.")
     ordering = ["-date_joined"]
     show_full_result_count = False
     actions = [_bulk(action, label) for action, label in MODERATION_LABELS.items()]
@@ -231,7 +244,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         (
-            "Security",
+            _("Security"),
             {
                 "fields": [
                     "recovery_contacts",
@@ -242,7 +255,7 @@ class UserAdmin(DjangoUserAdmin):
                 ]
             },
         ),
-        ("Staff", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Staff"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
 
     # --- The list ---------------------------------------------------------------------------------
@@ -279,17 +292,19 @@ class UserAdmin(DjangoUserAdmin):
             return queryset.none(), False
         return queryset.filter(match), False
 
-    @admin.display(description="phone", ordering="phone")
+    @admin.display(description=_("phone"), ordering="phone")
     def phone_display(self, user: User) -> str:
         return phones.display(str(user.phone)) if user.phone else "—"
 
-    @admin.display(description="standing", ordering="status")
+    @admin.display(description=_("standing"), ordering="status")
     def standing(self, user: User) -> str:
         if user.status == User.Status.SUSPENDED and user.suspended_until:
-            return f"suspended until {timezone.localtime(user.suspended_until):%Y-%m-%d %H:%M}"
+            return _("suspended until %(until)s") % {
+                "until": f"{timezone.localtime(user.suspended_until):%Y-%m-%d %H:%M}"
+            }
         return user.get_status_display()
 
-    @admin.display(description="two-factor")
+    @admin.display(description=_("two-factor"))
     def two_factor(self, user: User) -> str:
         annotated = [
             (getattr(user, "has_app", False), "app"),
@@ -330,19 +345,19 @@ class UserAdmin(DjangoUserAdmin):
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("accounts.moderate_user")
 
-    @admin.display(description="recovery contacts")
+    @admin.display(description=_("recovery contacts"))
     def recovery_contacts(self, user: User) -> str:
-        phone = phones.mask(str(user.recovery_phone)) if user.recovery_phone else "no phone"
-        email = phones.mask_email(user.recovery_email) if user.recovery_email else "no email"
+        phone = phones.mask(str(user.recovery_phone)) if user.recovery_phone else _("no phone")
+        email = phones.mask_email(user.recovery_email) if user.recovery_email else _("no email")
         return f"{phone} · {email}"
 
-    @admin.display(description="two-factor")
+    @admin.display(description=_("two-factor"))
     def second_factor(self, user: User) -> str:
         from accounts.second_factor import second_factor_methods
 
-        return ", ".join(second_factor_methods(user)) or "off"
+        return ", ".join(second_factor_methods(user)) or str(_("off"))
 
-    @admin.display(description="messages sent (newest 20)")
+    @admin.display(description=_("messages sent (newest 20)"))
     def messages_sent(self, user: User) -> str:
         """Delivery outcomes to the account's contacts: never the content, never a code."""
         contacts = [
@@ -422,12 +437,23 @@ class UserAdmin(DjangoUserAdmin):
                 except PermissionDenied:
                     skipped += 1
             self.message_user(
-                request, f"Done: {MODERATION_LABELS[action].lower()}, {done} account(s)."
+                request,
+                ngettext(
+                    "Done: %(action)s, %(count)d account.",
+                    "Done: %(action)s, %(count)d accounts.",
+                    done,
+                )
+                % {"action": str(MODERATION_LABELS[action]).lower(), "count": done},
             )
             if skipped:
                 self.message_user(
                     request,
-                    f"{skipped} staff account(s) skipped: only superusers moderate staff.",
+                    ngettext(
+                        "%(count)d staff account skipped: only superusers moderate staff.",
+                        "%(count)d staff accounts skipped: only superusers moderate staff.",
+                        skipped,
+                    )
+                    % {"count": skipped},
                     messages.WARNING,
                 )
             if single is not None:
@@ -475,7 +501,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="reason")
+    @admin.display(description=_("reason"))
     def short_reason(self, entry: ModerationAction) -> str:
         return entry.reason[:80]
 

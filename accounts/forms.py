@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
 from accounts.actions.security import settle_other_sessions
+from accounts.languages import suggested_region
 from accounts.models import User
 from verification.models import Channel
 
@@ -25,12 +26,14 @@ SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
 class CountryField(forms.ChoiceField):
-    """The allowed countries and regions, each shown with its dial code."""
+    """The allowed countries and regions, each shown with its dial code in the page's
+    language, starting on the one the person's language suggests."""
 
     def __init__(self, *, invalid_choice=None, **kwargs) -> None:
         super().__init__(
             label=_("Country/Region"),
             choices=phones.country_choices,
+            initial=suggested_region,
             error_messages={
                 "invalid_choice": invalid_choice
                 or _("Sign-up isn't available in this country/region yet."),
@@ -86,7 +89,6 @@ class SignInForm(LoginForm):
             widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
         )
         self.fields["country"] = CountryField(
-            initial=settings.PHONE_DEFAULT_REGION,
             required=False,
             invalid_choice=_("Choose a country or region from the list."),
         )
@@ -124,7 +126,7 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.channel = channel
         if channel == Channel.SMS:
-            self.fields["country"] = CountryField(initial=settings.PHONE_DEFAULT_REGION)
+            self.fields["country"] = CountryField()
             self.fields["phone"] = forms.CharField(
                 label=_("Phone number"),
                 max_length=32,

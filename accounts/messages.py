@@ -1,41 +1,61 @@
-"""Messages the accounts app sends, one function each; all leave through verification."""
+"""Messages the accounts app sends, one function each; all leave through verification.
+
+Each is written in an explicit language: a security notice in the account's own language
+(`User.language`), a code in the language of the page that asked for it (`language`), which
+for a sign-up is the only one known.
+"""
 
 from datetime import datetime
 
 from django.conf import settings
 
+from accounts.languages import language_of
 from verification.actions.messages import queue_message
 from verification.models import Channel
 
 
-def send_signup_code(*, channel: str, destination: str, code: str, expires_at: datetime) -> None:
+def send_signup_code(
+    *, channel: str, destination: str, code: str, expires_at: datetime, language: str
+) -> None:
     queue_message(
         channel=channel,
         to=destination,
         template="accounts/messages/signup_code",
+        language=language,
         context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
         expires_at=expires_at,
     )
 
 
-def send_account_exists_notice(*, channel: str, destination: str) -> None:
+def send_account_exists_notice(*, channel: str, destination: str, language: str) -> None:
     """Someone tried to sign up with a number or address that already has an account."""
-    queue_message(channel=channel, to=destination, template="accounts/messages/account_exists")
+    queue_message(
+        channel=channel,
+        to=destination,
+        template="accounts/messages/account_exists",
+        language=language,
+    )
 
 
-def send_sms_code(*, phone: str, code: str) -> None:
+def send_sms_code(*, phone: str, code: str, language: str) -> None:
     """A code allauth asked us to text (phone verification and changes)."""
     queue_message(
         channel=Channel.SMS,
         to=phone,
         template="accounts/messages/phone_code",
+        language=language,
         secrets_={"code": code},
     )
 
 
-def send_unknown_account_notice(*, phone: str) -> None:
-    queue_message(channel=Channel.SMS, to=phone, template="accounts/messages/unknown_account")
+def send_unknown_account_notice(*, phone: str, language: str) -> None:
+    queue_message(
+        channel=Channel.SMS,
+        to=phone,
+        template="accounts/messages/unknown_account",
+        language=language,
+    )
 
 
 # --- Security notices ----------------------------------------------------------------------------
@@ -58,34 +78,42 @@ def send_security_notice(
     *, user, notice: str, context: dict | None = None, also_to: tuple[tuple[str, str], ...] = ()
 ) -> None:
     """Tell the person about a sensitive change or a new sign-in. `also_to` adds contacts that
-    must hear of it too (the old recovery contact when it is replaced)."""
+    must hear of it too (the old recovery contact when it is replaced). It is written in the
+    account's language; lazy strings in `context` are translated into it too."""
     destinations = list(dict.fromkeys([*notice_destinations(user), *also_to]))
     for channel, destination in destinations:
         queue_message(
             channel=channel,
             to=destination,
             template=f"accounts/messages/notice_{notice}",
+            language=language_of(user),
             context={"account_id": user.account_id, **(context or {})},
         )
 
 
-def send_password_reset_code(*, channel: str, destination: str, code: str, expires_at) -> None:
+def send_password_reset_code(
+    *, channel: str, destination: str, code: str, expires_at, language: str
+) -> None:
     queue_message(
         channel=channel,
         to=destination,
         template="accounts/messages/password_reset_code",
+        language=language,
         context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
         expires_at=expires_at,
     )
 
 
-def send_contact_code(*, channel: str, destination: str, code: str, expires_at) -> None:
+def send_contact_code(
+    *, channel: str, destination: str, code: str, expires_at, language: str
+) -> None:
     """The code that proves a new recovery phone or email, or re-authenticates by SMS."""
     queue_message(
         channel=channel,
         to=destination,
         template="accounts/messages/contact_code",
+        language=language,
         context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
         expires_at=expires_at,
@@ -93,7 +121,7 @@ def send_contact_code(*, channel: str, destination: str, code: str, expires_at) 
 
 
 def send_second_factor_code(
-    *, phone: str, code: str, expires_at, minutes: int, purpose: str
+    *, phone: str, code: str, expires_at, minutes: int, purpose: str, language: str
 ) -> None:
     """A two-factor code by SMS: to sign in, or to confirm (or set up) a change."""
     queue_message(
@@ -102,6 +130,7 @@ def send_second_factor_code(
         template="accounts/messages/second_factor_code"
         if purpose == "sign_in"
         else "accounts/messages/second_factor_confirm",
+        language=language,
         context={"minutes": minutes},
         secrets_={"code": code},
         expires_at=expires_at,

@@ -3,10 +3,12 @@
 import secrets
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -49,27 +51,31 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        BANNED = "banned", "Banned"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        BANNED = "banned", _("Banned")
 
-    account_id = models.CharField("account ID", max_length=10, unique=True, editable=False)
-    phone = PhoneNumberField("phone number", null=True, blank=True, unique=True)
+    account_id = models.CharField(_("account ID"), max_length=10, unique=True, editable=False)
+    phone = PhoneNumberField(_("phone number"), null=True, blank=True, unique=True)
     # NULL, not "", for "no email": the unique constraint below must ignore phone-only accounts.
-    email = models.EmailField("email address", null=True, blank=True)  # noqa: DJ001
+    email = models.EmailField(_("email address"), null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    is_staff = models.BooleanField("staff", default=False)
-    is_active = models.BooleanField("active", default=True)
-    date_joined = models.DateTimeField("joined", default=timezone.now)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Recovery contacts: where password-reset codes and security notices may also go. They do
     # not sign anyone in, so they need not be unique.
-    recovery_phone = PhoneNumberField("recovery phone", null=True, blank=True, db_index=True)
-    recovery_email = models.EmailField("recovery email", null=True, blank=True)  # noqa: DJ001
+    recovery_phone = PhoneNumberField(_("recovery phone"), null=True, blank=True, db_index=True)
+    recovery_email = models.EmailField(_("recovery email"), null=True, blank=True)  # noqa: DJ001
     # Moderation: a suspension may end by itself; what staff chose to tell the person.
     suspended_until = models.DateTimeField(null=True, blank=True)
     status_message = models.CharField(max_length=500, blank=True)
     must_reset_password = models.BooleanField(default=False)
     must_set_up_second_factor = models.BooleanField(default=False)
+    # The language the person reads the portal and their SMS and email in ("" until known).
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -129,6 +135,9 @@ class Consent(models.Model):
 
 
 SUMMARY_KEYS = ("method", "contact", "device", "command", "category", "action", "state", "reason")
+# Details stored in English words the portal chose (not names people typed), translated when
+# shown: the person may read their log in another language than it was written in.
+TRANSLATED_KEYS = ("method", "command", "category", "action", "state")
 
 
 class SecurityEvent(models.Model):
@@ -174,7 +183,10 @@ class SecurityEvent(models.Model):
     @property
     def summary(self) -> str:
         """The details a person reads beside the event: what, which device or category."""
-        shown = [self.detail.get(key) for key in SUMMARY_KEYS]
+        shown = [
+            gettext(value) if key in TRANSLATED_KEYS and isinstance(value, str) else value
+            for key, value in ((key, self.detail.get(key)) for key in SUMMARY_KEYS)
+        ]
         return " · ".join(str(value) for value in shown if value)
 
 
@@ -232,7 +244,7 @@ class SignInFailures(models.Model):
     last_failed_at = models.DateTimeField()
 
     class Meta:
-        verbose_name_plural = "sign-in failures"
+        verbose_name_plural = _("sign-in failures")
         indexes = [models.Index(fields=["last_failed_at"])]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import messages
+from accounts.languages import language_of
 from accounts.models import SmsSecondFactor, User
 from verification import crypto
 from verification.actions.codes import CodeError, ResendTooSoon
@@ -117,6 +118,7 @@ def send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
         expires_at=factor.code_expires_at,
         minutes=settings.SECOND_FACTOR_SMS_TTL // 60,
         purpose=purpose,
+        language=language_of(user),
     )
     return factor.code_expires_at
 

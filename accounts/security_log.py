@@ -3,6 +3,8 @@
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import Promise
 
 from accounts.models import SecurityEvent, User
 
@@ -19,9 +21,13 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 def record_event(
-    *, user: User, kind: str, request: HttpRequest | None = None, **detail: str
+    *, user: User, kind: str, request: HttpRequest | None = None, **detail: str | Promise
 ) -> SecurityEvent:
-    """Record one event. `detail` is shown to the person: never put a secret in it."""
+    """Record one event. `detail` is shown to the person: never put a secret in it. Words the
+    portal chose are given as lazy translations and kept in English (`SecurityEvent.summary`
+    translates them when shown)."""
+    with translation.override(None):
+        detail = {key: str(value) for key, value in detail.items()}
     return SecurityEvent.objects.create(
         user=user,
         kind=kind,

@@ -7,6 +7,7 @@ from django.dispatch import Signal, receiver
 
 from accounts.actions import security
 from accounts.actions.sign_in import record_sign_in
+from accounts.languages import settle_language_on_sign_in
 from accounts.models import SecurityEvent
 from accounts.security_log import record_event
 
@@ -17,6 +18,8 @@ account_restricted = Signal()
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs) -> None:
+    # First the language: the sign-in notice is written in it.
+    settle_language_on_sign_in(request, user)
     record_sign_in(request, user)
 
 

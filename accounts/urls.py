@@ -57,4 +57,5 @@ urlpatterns = [
     path("account/delete/", security.delete_account, name="delete_account"),
     path("legal/terms/", pages.terms, name="legal_terms"),
     path("legal/privacy/", pages.privacy, name="legal_privacy"),
+    path("language/", pages.switch_language, name="set_language"),
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
@@ -22,6 +23,13 @@ from cloud.models import (
     SyncSwitch,
 )
 from devices.models import Device
+
+# How a switch changed, as the security log says it.
+SYNC_STATES = {
+    "on": gettext_lazy("on"),
+    "off": gettext_lazy("off"),
+    "off_delete": gettext_lazy("off, delete stored data"),
+}
 
 
 def cloud_account(user: User) -> CloudAccount:
@@ -66,8 +74,8 @@ def change_switches(
             user=user,
             kind=SecurityEvent.Kind.CLOUD_SYNC,
             request=request,
-            category=str(Category(category).label),
-            state=("off, delete stored data" if wipe else "off") if not enabled else "on",
+            category=Category(category).label,
+            state=SYNC_STATES["on" if enabled else "off_delete" if wipe else "off"],
         )
     if changed:
         CloudAccount.objects.filter(pk=account.pk).update(

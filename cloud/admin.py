@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from cloud.models import CloudAccount
 
@@ -9,12 +10,12 @@ GB = 1024**3
 
 class CloudAccountForm(forms.ModelForm):
     quota_gb = forms.DecimalField(
-        label="Quota (GB)",
+        label=_("Quota (GB)"),
         min_value=0,
         max_digits=8,
         decimal_places=1,
         required=False,
-        help_text="Empty or 0: the default quota.",
+        help_text=_("Empty or 0: the default quota."),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 """Cloud sync APIs: devices read the switches (with an ETag), say they applied them, report
 storage and confirm deletions; the signed-in person reads and changes the switches."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -19,7 +20,10 @@ def _known_categories(value: dict) -> dict:
     unknown = [key for key in value if key not in Category.values]
     if unknown:
         raise serializers.ValidationError(
-            {key: [f"Unknown category. Known: {CATEGORY_HELP}."] for key in unknown}
+            {
+                key: [_("Unknown category. Known: %(known)s.") % {"known": CATEGORY_HELP}]
+                for key in unknown
+            }
         )
     return value
 

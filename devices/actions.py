@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts import messages
 from accounts.models import SecurityEvent, User
@@ -123,7 +124,7 @@ def set_find_device(*, device: Device, enabled: bool, request: HttpRequest | Non
         kind=Kind.DEVICE_COMMAND,
         request=request,
         device=device.name,
-        command="Find Device " + ("on" if enabled else "off"),
+        command=gettext_lazy("Find Device on") if enabled else gettext_lazy("Find Device off"),
     )
 
 
@@ -188,8 +189,8 @@ def _log_command(command: Command, request: HttpRequest | None = None) -> None:
         kind=Kind.DEVICE_COMMAND,
         request=request,
         device=command.device.name,
-        command=command.get_kind_display(),
-        state=command.get_state_display(),
+        command=Command.Kind(command.kind).label,
+        state=Command.State(command.state).label,
     )
 
 
@@ -252,7 +253,7 @@ def _send_erase_notice(device: Device) -> None:
         notice="device_erase",
         context={
             "device": device.name,
-            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+            "when": timezone.now(),
         },
         also_to=tuple(also),
     )

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -60,10 +61,10 @@ class DeviceTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() not in self.keywords:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as: Token <token>.")
+            raise exceptions.AuthenticationFailed(_("Send the header as: Token <token>."))
         device = actions.device_for_token(parts[1])
         if device is None:
-            raise exceptions.AuthenticationFailed("This token is not valid or was revoked.")
+            raise exceptions.AuthenticationFailed(_("This token is not valid or was revoked."))
         return device.user, device
 
     def authenticate_header(self, request) -> str:
@@ -145,9 +146,9 @@ class FixInput(serializers.Serializer):
     def validate_taken_at(self, value):
         now = timezone.now()
         if value > now + timedelta(minutes=5):
-            raise serializers.ValidationError("This time is in the future.")
+            raise serializers.ValidationError(_("This time is in the future."))
         if value < now - timedelta(days=settings.LOCATION_RETENTION_DAYS):
-            raise serializers.ValidationError("This time is older than the location history.")
+            raise serializers.ValidationError(_("This time is older than the location history."))
         return value
 
 
@@ -192,7 +193,7 @@ class CommandInput(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["kind"] == Command.Kind.LOCK and not attrs["message"].strip():
-            raise serializers.ValidationError({"message": "A lock needs a message to show."})
+            raise serializers.ValidationError({"message": _("A lock needs a message to show.")})
         return attrs
 
 
@@ -238,7 +239,7 @@ def _enrolled(request: Request, user: User, device_info: dict) -> Response:
         device, token = actions.enroll_device(user=user, request=request._request, **device_info)
     except actions.ActivationLocked:
         return Response(
-            {"detail": "This device is locked to another account. Its owner must remove it."},
+            {"detail": _("This device is locked to another account. Its owner must remove it.")},
             status=status.HTTP_409_CONFLICT,
         )
     return Response(
@@ -267,12 +268,16 @@ class SignInApi(APIView):
         user: User = form.user  # type: ignore[assignment]
         if user.is_restricted:
             return Response(
-                {"detail": f"This account is {user.get_status_display().lower()}."},
+                {
+                    "detail": _("This account is banned.")
+                    if user.status == User.Status.BANNED
+                    else _("This account is suspended.")
+                },
                 status=status.HTTP_403_FORBIDDEN,
             )
         if user.must_reset_password:
             return Response(
-                {"detail": "Choose a new password first: use Forgot password? on the web."},
+                {"detail": _("Choose a new password first: use Forgot password? on the web.")},
                 status=status.HTTP_403_FORBIDDEN,
             )
         methods = second_factor_methods(user)
@@ -297,31 +302,34 @@ class SecondFactorApi(APIView):
             user = User.objects.get(pk=flow["user"], is_active=True)
         except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
             return Response(
-                {"flow": ["This sign-in has expired. Sign in again."]},
+                {"flow": [_("This sign-in has expired. Sign in again.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if data["method"] not in second_factor_methods(user):
-            return Response({"method": ["Not on for this account."]}, status=400)
+            return Response({"method": [_("Not on for this account.")]}, status=400)
         if data["action"] == "send":
             if data["method"] != "sms":
-                return Response({"action": ["Only SMS codes are sent."]}, status=400)
+                return Response({"action": [_("Only SMS codes are sent.")]}, status=400)
             try:
                 send_sms_code(
                     user=user, client_ip=client_ip(request._request) or "", purpose="sign_in"
                 )
             except ResendTooSoon as wait:
                 return Response(
-                    {"detail": f"Wait {wait.seconds_left} seconds before asking again."},
+                    {
+                        "detail": _("Wait %(seconds)d seconds before asking again.")
+                        % {"seconds": wait.seconds_left}
+                    },
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             except (SendLimitReached, NoPhone) as error:
                 if isinstance(error, SmsBlocked):
                     record_block(error, ip=client_ip(request._request))
-                return Response({"detail": "No code can be sent now."}, status=429)
+                return Response({"detail": _("No code can be sent now.")}, status=429)
             return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
         code = (data.get("code") or "").replace(" ", "")
         if not self.code_ok(user, data["method"], code):
-            return Response({"code": ["That code isn't right."]}, status=400)
+            return Response({"code": [_("That code isn't right.")]}, status=400)
         return _enrolled(request, user, flow["device"])
 
     def code_ok(self, user: User, method: str, code: str) -> bool:
@@ -362,7 +370,7 @@ class LocationsApi(DeviceApi):
             stored = actions.record_locations(device=self.device, fixes=fixes)
         except actions.FindDeviceOff:
             return Response(
-                {"detail": "Find Device is off on this device."}, status=status.HTTP_409_CONFLICT
+                {"detail": _("Find Device is off on this device.")}, status=status.HTTP_409_CONFLICT
             )
         return Response({"stored": stored}, status=status.HTTP_202_ACCEPTED)
 
@@ -400,7 +408,7 @@ class ResultApi(DeviceApi):
             raise exceptions.NotFound from None
         except actions.CommandConflict:
             return Response(
-                {"detail": "This command already has another result, or is no longer open."},
+                {"detail": _("This command already has another result, or is no longer open.")},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(CommandOutput(command).data)
@@ -429,7 +437,7 @@ def reauthentication_needed(request: Request, next_url: str) -> Response:
     url = reverse("reauthenticate") + "?" + urlencode({"factor": "2", "next": next_url})
     return Response(
         {
-            "detail": "Confirm it's you first.",
+            "detail": _("Confirm it's you first."),
             "code": "reauthentication_required",
             "reauthenticate_url": url,
         },
@@ -473,7 +481,7 @@ class DeviceCommandsApi(PortalApi):
         data = validated(CommandInput, request.data)
         if device.erased_at is not None:
             return Response(
-                {"detail": "This device was erased: it takes no more commands."},
+                {"detail": _("This device was erased: it takes no more commands.")},
                 status=status.HTTP_409_CONFLICT,
             )
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -523,7 +531,7 @@ class CancelCommandApi(PortalApi):
             actions.cancel_command(command=command, request=request._request)
         except actions.CommandConflict:
             return Response(
-                {"detail": "Only a pending command can be cancelled."},
+                {"detail": _("Only a pending command can be cancelled.")},
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(CommandOutput(command).data)

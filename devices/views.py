@@ -45,6 +45,11 @@ def device_detail(request: HttpRequest, device_id) -> HttpResponse:
             "keys": {kind: uuid.uuid4() for kind in ("locate", "ring", "lock")},
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            # What device.js writes when a command changes, in the page's language.
+            "command_labels": {
+                "kinds": {kind.value: str(kind.label) for kind in Command.Kind},
+                "states": {state.value: str(state.label) for state in Command.State},
+            },
         },
     )
 

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from verification import limits
 from verification.models import BlockedSend, OutboundMessage
@@ -52,8 +53,8 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 class DeliveryReport(OutboundMessage):
     class Meta:
         proxy = True
-        verbose_name = "message delivery report"
-        verbose_name_plural = "message delivery dashboard"
+        verbose_name = _("message delivery report")
+        verbose_name_plural = _("message delivery dashboard")
 
 
 @admin.register(DeliveryReport)

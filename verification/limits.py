@@ -22,6 +22,8 @@ import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -157,27 +159,34 @@ def _destination_count_from_database(destination: str) -> int:
 
 def fraud_guard_settings() -> list[tuple[str, str]]:
     """What the guard allows, as staff read it in admin."""
+
+    def hourly(count: int) -> str:
+        return ngettext("%(count)d an hour", "%(count)d an hour", count) % {"count": count}
+
     return [
-        ("Countries texts may go to", ", ".join(sorted(settings.SMS_COUNTRIES)) or "none"),
-        ("Line types", "mobile only (no landlines)"),
+        (_("Countries texts may go to"), ", ".join(sorted(settings.SMS_COUNTRIES)) or _("none")),
+        (_("Line types"), _("mobile only (no landlines)")),
         (
-            "Per number prefix",
-            f"{settings.SMS_SENDS_PER_PREFIX_PER_HOUR} an hour "
-            f"(country code and {settings.SMS_PREFIX_DIGITS} digits)",
+            _("Per number prefix"),
+            _("%(budget)s (country code and %(digits)d digits)")
+            % {
+                "budget": hourly(settings.SMS_SENDS_PER_PREFIX_PER_HOUR),
+                "digits": settings.SMS_PREFIX_DIGITS,
+            },
         ),
-        ("All SMS, per day", str(settings.SMS_DAILY_BUDGET)),
-        ("Codes per client IP", f"{settings.VERIFICATION_SENDS_PER_IP_PER_HOUR} an hour"),
+        (_("All SMS, per day"), str(settings.SMS_DAILY_BUDGET)),
+        (_("Codes per client IP"), hourly(settings.VERIFICATION_SENDS_PER_IP_PER_HOUR)),
         (
-            "Codes per number or address",
-            f"{settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR} an hour",
+            _("Codes per number or address"),
+            hourly(settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR),
         ),
         (
-            "Codes per number or address from one IP",
-            f"{settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP} an hour",
+            _("Codes per number or address from one IP"),
+            hourly(settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP),
         ),
         (
-            "Codes per signed-in account",
-            f"{settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR} an hour",
+            _("Codes per signed-in account"),
+            hourly(settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR),
         ),
     ]
 

@@ -87,7 +87,7 @@ def moderate(
     record_event(
         user=user,
         kind=SecurityEvent.Kind.SUPPORT_ACTION,
-        action=str(entry.get_action_display()),
+        action=Action(action).label,
         reason=shared,
     )
     if action in NOTICES:
@@ -96,8 +96,8 @@ def moderate(
             notice=NOTICES[action],
             context={
                 "reason": shared,
-                "until": timezone.localtime(until).strftime("%Y-%m-%d %H:%M %Z") if until else "",
-                "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+                "until": until or "",
+                "when": timezone.now(),
             },
         )
     return entry

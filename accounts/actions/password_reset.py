@@ -29,10 +29,10 @@ def accounts_reached_at(*, channel: str, destination: str) -> list[User]:
 
 @transaction.atomic
 def send_reset_code(
-    *, channel: str, destination: str, client_ip: str, previous_id: int | None
+    *, channel: str, destination: str, client_ip: str, previous_id: int | None, language: str
 ) -> VerificationCode:
     """Issue a code whether or not an account is reached there (the cooldown and budgets
-    behave the same); send it only where an account is."""
+    behave the same); send it only where an account is, in `language` (the page's)."""
     record, code = issue_code(
         purpose=RESET, channel=channel, destination=destination, previous_id=previous_id
     )
@@ -40,7 +40,11 @@ def send_reset_code(
         raise SendLimitReached
     if accounts_reached_at(channel=channel, destination=destination):
         messages.send_password_reset_code(
-            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language,
         )
     return record
 
@@ -64,5 +68,5 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     messages.send_security_notice(
         user=user,
         notice="password_reset",
-        context={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")},
+        context={"when": timezone.now()},
     )

@@ -4,9 +4,9 @@ every change is logged and told to the old contact as well as the new."""
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts import messages, phones
+from accounts.languages import language_of
 from accounts.models import SecurityEvent, User
 from accounts.second_factor import has_sms_second_factor
 from accounts.security_log import record_event
@@ -48,7 +48,11 @@ def send_contact_code(
     if not allow_send(ip=client_ip, destination=destination, account=str(user.pk)):
         raise SendLimitReached
     messages.send_contact_code(
-        channel=channel, destination=destination, code=code, expires_at=record.expires_at
+        channel=channel,
+        destination=destination,
+        code=code,
+        expires_at=record.expires_at,
+        language=language_of(user),
     )
     return record
 
@@ -71,7 +75,7 @@ def set_recovery_contact(
         _notify(
             user,
             channel,
-            change=_("was set to %(contact)s") % {"contact": masked(channel, destination)},
+            contact=masked(channel, destination),
             also_to=[(channel, destination)] + ([(channel, old)] if old else []),
         )
 
@@ -91,17 +95,18 @@ def remove_recovery_contact(request: HttpRequest, *, user: User, channel: str) -
         kind = Kind.RECOVERY_EMAIL_REMOVED
     user.save(update_fields=["recovery_phone", "recovery_email"])
     record_event(user=user, kind=kind, request=request, contact=masked(channel, old))
-    _notify(user, channel, change=_("was removed"), also_to=[(channel, old)])
+    _notify(user, channel, contact="", also_to=[(channel, old)])
 
 
-def _notify(user: User, channel: str, *, change: str, also_to: list[tuple[str, str]]) -> None:
+def _notify(user: User, channel: str, *, contact: str, also_to: list[tuple[str, str]]) -> None:
+    """`contact` is the new contact, masked, or "" when it was removed."""
     messages.send_security_notice(
         user=user,
         notice="recovery_contact",
         context={
-            "contact_kind": _("phone") if channel == Channel.SMS else _("email"),
-            "change": change,
-            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+            "channel": channel,
+            "contact": contact,
+            "when": timezone.now(),
         },
         also_to=tuple(also_to),
     )

@@ -1,6 +1,7 @@
 """Two-factor on and off, recovery codes, sessions, password changes and deleting the
 account: each logged in the security log, the sensitive ones told to the person."""
 
+from datetime import datetime
 from importlib import import_module
 
 from allauth.account.internal.flows.login import record_authentication
@@ -13,7 +14,7 @@ from django.contrib.auth import HASH_SESSION_KEY
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts import messages
 from accounts.browsers import describe
@@ -22,11 +23,13 @@ from accounts.second_factor import check_sms_code, second_factor_methods
 from accounts.security_log import record_event
 
 Kind = SecurityEvent.Kind
-METHOD_NAMES = {"app": "authenticator app", "sms": "SMS"}
+# Stored in the security log in English and translated when shown (SecurityEvent.summary).
+METHOD_NAMES = {"app": gettext_noop("authenticator app"), "sms": gettext_noop("SMS")}
 
 
-def _now() -> str:
-    return timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")
+def _now() -> datetime:
+    """When a change happened; the notice writes it in the person's language."""
+    return timezone.now()
 
 
 def _ensure_recovery_codes(user: User) -> bool:
@@ -51,7 +54,7 @@ def second_factor_turned_on(request: HttpRequest, *, user: User, method: str) ->
     messages.send_security_notice(
         user=user,
         notice="two_factor_on",
-        context={"method": _(METHOD_NAMES[method]), "when": _now()},
+        context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
     )
     return made_codes
 
@@ -63,7 +66,7 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
     messages.send_security_notice(
         user=user,
         notice="two_factor_off",
-        context={"method": _(METHOD_NAMES[method]), "when": _now()},
+        context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
     )
 
 

@@ -157,6 +157,6 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
             context={
                 "browser": browser,
                 "ip": client_ip(request) or "unknown",
-                "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"),
+                "when": now,
             },
         )

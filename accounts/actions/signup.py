@@ -31,9 +31,10 @@ def account_exists(*, channel: str, destination: str) -> bool:
 
 @transaction.atomic
 def send_signup_code(
-    *, channel: str, destination: str, client_ip: str, previous_id: int | None
+    *, channel: str, destination: str, client_ip: str, previous_id: int | None, language: str
 ) -> VerificationCode:
-    """Send a sign-up code to `destination`, or a resend of `previous_id`'s.
+    """Send a sign-up code to `destination`, or a resend of `previous_id`'s, written in
+    `language` (the page's: there is no account yet whose language could be known).
 
     When the number or address already has an account, its owner gets a notice instead of a
     code, and the caller sees exactly what it would have seen otherwise (no enumeration).
@@ -45,10 +46,16 @@ def send_signup_code(
     if not allow_send(ip=client_ip, destination=destination):
         raise SendLimitReached
     if account_exists(channel=channel, destination=destination):
-        messages.send_account_exists_notice(channel=channel, destination=destination)
+        messages.send_account_exists_notice(
+            channel=channel, destination=destination, language=language
+        )
     else:
         messages.send_signup_code(
-            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language,
         )
     return record
 
@@ -62,9 +69,11 @@ def create_account(
     password: str,
     client_ip: str | None,
     user_agent: str,
+    language: str,
 ) -> User:
-    """Create the account once `code` proves the destination. Raises CodeError or
-    DestinationTaken; on any error nothing is created (except the counted wrong try)."""
+    """Create the account once `code` proves the destination; it keeps `language` (the one
+    it was created in). Raises CodeError or DestinationTaken; on any error nothing is created
+    (except the counted wrong try)."""
     use_code(code_id=code_id, purpose=SIGNUP, destination=destination, code=code)
     try:
         with transaction.atomic():
@@ -74,6 +83,7 @@ def create_account(
                 phone=destination if channel == Channel.SMS else None,
                 email=destination if channel == Channel.EMAIL else None,
                 password=password,
+                language=language,
             )
             if channel == Channel.EMAIL:
                 # The owner proved the address: unproven claims to it by others lapse.

@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
@@ -79,6 +80,7 @@ class PasswordResetView(View):
                     previous_id=pending.get("code_id")
                     if pending.get("destination") == destination
                     else None,
+                    language=get_language(),
                 )
             except (ResendTooSoon, SendLimitReached) as error:
                 form.add_error(None, send_error(request, error))

@@ -24,6 +24,7 @@ from accounts.actions import recovery, security, sign_in
 from accounts.browsers import describe
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
+from accounts.languages import language_of
 from accounts.models import User
 from accounts.second_factor import (
     check_sms_code,
@@ -190,7 +191,11 @@ def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
         if not allow_send(ip=ip, destination=destination, account=str(user.pk)):
             raise SendLimitReached
         messages.send_contact_code(
-            channel=channel, destination=destination, code=code, expires_at=record.expires_at
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language_of(user),
         )
         request.session[REAUTH_CODE] = record.pk
     return _("We sent a 6-digit code to %(destination)s.") % {

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
@@ -76,6 +77,7 @@ class SignupView(View):
                     destination=destination,
                     client_ip=get_adapter(request).get_client_ip(request),
                     previous_id=pending.get("code_id"),
+                    language=get_language(),
                 )
             except (ResendTooSoon, SendLimitReached) as error:
                 form.add_error(None, send_error(request, error))
@@ -120,6 +122,7 @@ class SignupView(View):
                         password=form.cleaned_data["password1"],
                         client_ip=get_adapter(request).get_client_ip(request),
                         user_agent=request.headers.get("User-Agent", ""),
+                        language=get_language(),
                     )
                 except CodeError as error:
                     form.add_error("code", CODE_ERRORS[error.reason])

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   var status = document.getElementById("sync-status");
+  // "%(label)s: on. Saved." in the page's language (cloud/home.html).
+  var words = document.getElementById("sync-words").dataset;
   if (!window.fetch) return;
 
   function save(form, enabled, wipe) {
@@ -23,8 +25,8 @@
       return response.json();
     }).then(function (data) {
       form.elements.enabled.checked = data.categories[category];
-      status.textContent = form.querySelector("label").textContent + ": " +
-        (data.categories[category] ? "on" : "off") + ". Saved.";
+      status.textContent = (data.categories[category] ? words.on : words.off)
+        .replace("%(label)s", form.querySelector("label").textContent);
     }).catch(function () {
       form.submit();  // let the server answer
     });

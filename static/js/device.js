@@ -5,6 +5,8 @@
   var root = document.getElementById("device");
   if (!root || !window.fetch) return;
   var api = root.dataset.api;
+  // Command kinds and states as the page names them (devices/detail.html, in its language).
+  var labels = JSON.parse(document.getElementById("command-labels").textContent);
   var map = null, marker = null, circle = null;
   var shownStates = null;  // command id -> state last drawn, to announce only what changed
 
@@ -30,7 +32,7 @@
   }
 
   function kindLabel(c) {
-    return c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+    return labels.kinds[c.kind] || c.kind;
   }
 
   function announceChanges(commands) {
@@ -38,7 +40,7 @@
     var changed = [];
     commands.forEach(function (c) {
       states[c.id] = c.state;
-      if (shownStates && shownStates[c.id] !== c.state) changed.push(kindLabel(c) + ": " + c.state);
+      if (shownStates && shownStates[c.id] !== c.state) changed.push(kindLabel(c) + ": " + (labels.states[c.state] || c.state));
     });
     var first = shownStates === null;
     shownStates = states;
@@ -62,9 +64,9 @@
       state.className = "state";
       state.dataset.testid = "state-" + c.kind;
       state.setAttribute("data-testid", "state-" + c.kind);
-      state.textContent = c.state;
+      state.textContent = labels.states[c.state] || c.state;
       var sent = document.createElement("td");
-      sent.textContent = new Date(c.created_at).toLocaleString("en-GB", {
+      sent.textContent = new Date(c.created_at).toLocaleString(document.documentElement.lang || "en", {
         day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
       });
       row.append(kind, state, sent);

@@ -85,14 +85,14 @@ def test_the_simulator_obeys_commands_issued_on_the_device_page(portal: Page, li
         portal.get_by_label("Contact number").fill("+91 91234 56789")
         portal.get_by_role("button", name="Lock", exact=True).click()
         assert simulator.wait_for("LOCKED") == "LOCKED: Found me? Call Asha (call +91 91234 56789)"
-        expect(portal.get_by_test_id("state-lock")).to_have_text("succeeded")
+        expect(portal.get_by_test_id("state-lock")).to_have_text("Succeeded")
 
         portal.get_by_role("button", name="Ring").click()
         simulator.wait_for("RINGING")
-        expect(portal.get_by_test_id("state-ring")).to_have_text("succeeded")
+        expect(portal.get_by_test_id("state-ring")).to_have_text("Succeeded")
         portal.get_by_role("button", name="Locate").click()
         simulator.wait_for("LOCATED")
-        expect(portal.get_by_test_id("state-locate")).to_have_text("succeeded")
+        expect(portal.get_by_test_id("state-locate")).to_have_text("Succeeded")
         ARTIFACTS.mkdir(exist_ok=True)
         portal.screenshot(path=str(ARTIFACTS / "find-device-page.png"), full_page=True)
 
@@ -101,7 +101,7 @@ def test_the_simulator_obeys_commands_issued_on_the_device_page(portal: Page, li
         portal.get_by_role("button", name="Continue").click()
         portal.get_by_role("button", name="Erase").click()
         simulator.wait_for("ERASED")
-        expect(portal.get_by_test_id("state-erase")).to_have_text("succeeded")
+        expect(portal.get_by_test_id("state-erase")).to_have_text("Succeeded")
         assert simulator.process.wait(timeout=10) == 0
     finally:
         if simulator.process.poll() is None:

@@ -14,6 +14,7 @@ def test_the_console_backend_prints_the_sms(settings, capsys):
         channel="sms",
         to="+919876543210",
         template="accounts/messages/signup_code",
+        language="en",
         secrets_={"code": "482913"},
     )
     out = capsys.readouterr().out

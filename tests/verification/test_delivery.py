@@ -27,6 +27,7 @@ def test_a_real_worker_delivers_a_queued_message(celery_worker):
         channel="sms",
         to="+919876543210",
         template="accounts/messages/signup_code",
+        language="en",
         secrets_={"code": "482913"},
     )
     assert wait_for(lambda: OutboundMessage.objects.get(pk=message.pk).status == "sent")
@@ -36,7 +37,10 @@ def test_a_real_worker_delivers_a_queued_message(celery_worker):
 def test_nothing_is_enqueued_before_the_transaction_commits():
     with transaction.atomic():
         queue_message(
-            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+            channel="sms",
+            to="+919876543210",
+            template="accounts/messages/account_exists",
+            language="en",
         )
         assert not DevOutboxMessage.objects.exists()
     assert DevOutboxMessage.objects.count() == 1
@@ -45,7 +49,10 @@ def test_nothing_is_enqueued_before_the_transaction_commits():
 def test_a_rolled_back_transaction_sends_nothing():
     with pytest.raises(RuntimeError), transaction.atomic():
         queue_message(
-            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+            channel="sms",
+            to="+919876543210",
+            template="accounts/messages/account_exists",
+            language="en",
         )
         raise RuntimeError("the surrounding action failed")
     assert not OutboundMessage.objects.exists() and not DevOutboxMessage.objects.exists()
@@ -103,6 +110,7 @@ def test_a_code_message_that_expired_while_queued_is_never_sent():
         channel="sms",
         to="+919876543210",
         template="accounts/messages/signup_code",
+        language="en",
         secrets_={"code": "482913"},
         expires_at=past,
     )
@@ -114,7 +122,10 @@ def test_a_code_message_that_expired_while_queued_is_never_sent():
 def test_an_unexpected_error_is_recorded_on_the_message_not_retried_for_ever(settings):
     with transaction.atomic():
         message = queue_message(
-            channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+            channel="sms",
+            to="+919876543210",
+            template="accounts/messages/account_exists",
+            language="en",
         )
         # The key changes before the worker runs (a botched SECRET_KEY rotation).
         settings.SECRET_KEY = "another-key-entirely"

@@ -55,6 +55,7 @@ def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
         channel="email",
         to="asha@example.com",
         template="accounts/messages/signup_code",
+        language="en",
         secrets_={"code": "482913"},
     )
 
@@ -77,7 +78,10 @@ def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
 def test_a_refused_recipient_is_a_permanent_failure(smtp_server):
     smtp_server.refuse_with = "550 No such user"
     message = queue_message(
-        channel="email", to="nobody@example.com", template="accounts/messages/account_exists"
+        channel="email",
+        to="nobody@example.com",
+        template="accounts/messages/account_exists",
+        language="en",
     )
     message.refresh_from_db()
     assert message.status == "failed" and message.error_code == "550" and message.attempts == 1
@@ -92,7 +96,10 @@ def test_an_unreachable_server_is_retried_then_recorded(settings):
         }
     }
     message = queue_message(
-        channel="email", to="asha@example.com", template="accounts/messages/account_exists"
+        channel="email",
+        to="asha@example.com",
+        template="accounts/messages/account_exists",
+        language="en",
     )
     message.refresh_from_db()
     assert message.status == "failed" and message.attempts == 3

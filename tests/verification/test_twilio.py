@@ -20,7 +20,11 @@ def _twilio_backend(settings):
 
 def queue_code_sms(to="+919876543210", code="482913") -> OutboundMessage:
     return queue_message(
-        channel="sms", to=to, template="accounts/messages/signup_code", secrets_={"code": code}
+        channel="sms",
+        to=to,
+        template="accounts/messages/signup_code",
+        language="en",
+        secrets_={"code": code},
     )
 
 

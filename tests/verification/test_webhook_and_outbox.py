@@ -16,7 +16,10 @@ def sent_sms(settings, twilio) -> OutboundMessage:
     settings.SMS_BACKEND = "verification.backends.sms.TwilioSmsBackend"
     settings.PUBLIC_BASE_URL = "https://portal.example.com"
     message = queue_message(
-        channel="sms", to="+919876543210", template="accounts/messages/account_exists"
+        channel="sms",
+        to="+919876543210",
+        template="accounts/messages/account_exists",
+        language="en",
     )
     message.refresh_from_db()
     return message
@@ -70,11 +73,17 @@ def test_a_callback_without_a_valid_signature_is_refused(client, sent_sms, token
 
 def test_the_dev_outbox_lists_messages_newest_first_as_html_and_json(client, settings):
     settings.DEBUG = True
-    queue_message(channel="sms", to="+919876543210", template="accounts/messages/account_exists")
+    queue_message(
+        channel="sms",
+        to="+919876543210",
+        template="accounts/messages/account_exists",
+        language="en",
+    )
     queue_message(
         channel="email",
         to="asha@example.com",
         template="accounts/messages/signup_code",
+        language="en",
         secrets_={"code": "482913"},
     )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from verification.models import Channel, OutboundMessage
 from verification.tasks import deliver_message_task
@@ -30,15 +31,38 @@ def queue_message(
     channel: str,
     to: str,
     template: str,
+    language: str,
     context: dict | None = None,
     secrets_: dict | None = None,
     expires_at: datetime | None = None,
 ) -> OutboundMessage:
     """Render and queue one message; deliver it after the surrounding transaction commits.
 
-    `template` names `templates/<template>_{subject.txt,body.txt,body.html}`; `secrets_` are
-    context values (codes) that only the encrypted copy carries: the preview shows them masked.
+    `template` names `templates/<template>_{subject.txt,body.txt,body.html}`, rendered in
+    `language` (the person's, not necessarily the page's: a notice may be set off by staff);
+    `secrets_` are context values (codes) that only the encrypted copy carries: the preview
+    shows them masked.
     """
+    with translation.override(language):
+        return _queue(
+            channel=channel,
+            to=to,
+            template=template,
+            context=context,
+            secrets_=secrets_,
+            expires_at=expires_at,
+        )
+
+
+def _queue(
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    context: dict | None,
+    secrets_: dict | None,
+    expires_at: datetime | None,
+) -> OutboundMessage:
     context = dict(context or {})
     secret_context = context | (secrets_ or {})
     masked_context = context | {key: MASK for key in (secrets_ or {})}
