@@ -11,6 +11,7 @@ core for its whole run; without a bound, a burst of sign-ins takes every core at
 cheap requests behind it (pages, device polls) wait for all of them.
 """
 
+import dataclasses
 import threading
 from functools import cache
 
@@ -31,17 +32,13 @@ def hash_slot() -> threading.BoundedSemaphore:
 class Argon2idHasher(Argon2PasswordHasher):
     """Argon2id with the parameters of settings, through the per-process gate."""
 
-    @property  # type: ignore[override]
-    def time_cost(self) -> int:
-        return settings.ARGON2_TIME_COST
-
-    @property  # type: ignore[override]
-    def memory_cost(self) -> int:
-        return settings.ARGON2_MEMORY_KIB
-
-    @property  # type: ignore[override]
-    def parallelism(self) -> int:
-        return settings.ARGON2_PARALLELISM
+    def params(self):
+        return dataclasses.replace(
+            super().params(),
+            time_cost=settings.ARGON2_TIME_COST,
+            memory_cost=settings.ARGON2_MEMORY_KIB,
+            parallelism=settings.ARGON2_PARALLELISM,
+        )
 
     def encode(self, password: str, salt: str) -> str:
         with hash_slot():

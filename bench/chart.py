@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(source: str, target: str) -> None:
     with open(source) as file:
         results = json.load(file)
-    series = [("portal", r) for r in results["portal"].values()]
+    series = [("portal", r) for r in results["portal"].values() if "saturation_per_second" in r]
     series += [("stock allauth", r) for r in results["stock"].values()]
     columns = 4
     rows = math.ceil(len(series) / columns)

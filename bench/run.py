@@ -173,6 +173,13 @@ class CpuMeter:
         self.database = database
         self.web = web
         self.worker = worker
+        # CPU seen per backend: a connection that closes keeps what it had used.
+        self.backends: dict[int, float] = {}
+
+    def _database(self, backends: list[int]) -> float:
+        for pid in backends:
+            self.backends[pid] = max(self.backends.get(pid, 0.0), _cpu_of(pid))
+        return sum(self.backends.values())
 
     def sample(self) -> dict[str, float]:
         with psycopg.connect(self.dsn, autocommit=True) as connection:
@@ -186,7 +193,7 @@ class CpuMeter:
         return {
             "web": sum(_cpu_of(pid) for pid in _tree(self.web)),
             "worker": sum(_cpu_of(pid) for pid in _tree(self.worker)) if self.worker else 0.0,
-            "database": sum(_cpu_of(pid) for pid in backends),
+            "database": self._database(backends),
             "load_generator": times.user + times.system,
         }
 
@@ -301,11 +308,46 @@ async def drive_portal(config: Config, env: dict, meter: CpuMeter) -> dict:
         ]
         results = {}
         for scenario in scenarios:
+            if not wanted(scenario.key):
+                continue
             started = time.time()
             results[scenario.key] = await drive(config, target, scenario, meter)
             if scenario.key == "sms":
                 results["sms"]["delivery"] = await sms_delivery(config, target, env, started)
+        if wanted("mixed"):
+            results["mixed"] = await drive_mixed(config, portal)
         return results
+
+
+def wanted(key: str) -> bool:
+    """BENCH_SCENARIOS=sign_in,mixed runs only those (to measure one change before and after)."""
+    chosen = os.environ.get("BENCH_SCENARIOS", "")
+    return not chosen or key in chosen.split(",")
+
+
+async def drive_mixed(config: Config, portal: load.PortalScenarios) -> dict:
+    """The account page at a light, steady rate while password sign-ins saturate the server:
+    what a bound on hashes at once is for."""
+    page = portal.page("/account/", ids.LOG_1_EVENT)
+    alone = await load.open_loop(page, 20, config.seconds, "alone")
+    background = asyncio.create_task(
+        load.closed_loop(portal.sign_in(), 16, config.seconds + 2 * config.warmup)
+    )
+    await asyncio.sleep(config.warmup)
+    mixed = await load.open_loop(page, 20, config.seconds, "under sign-ins")
+    sign_ins = await background
+    result = {
+        "key": "mixed",
+        "title": "Account page at 20/s, alone and under saturating sign-ins",
+        "sign_ins_per_second": sign_ins.throughput,
+        "phases": [report.phase_summary(alone), report.phase_summary(mixed)],
+    }
+    print(
+        f"  account page p95 alone {result['phases'][0]['p95_ms']} ms, under sign-ins "
+        f"{result['phases'][1]['p95_ms']} ms ({sign_ins.throughput:.1f} sign-ins/s)",
+        flush=True,
+    )
+    return result
 
 
 async def sms_delivery(config: Config, target: load.Target, env: dict, since: float) -> dict:
@@ -346,7 +388,7 @@ async def drive_stock(config: Config, meter: CpuMeter) -> dict:
             Scenario("signup_page", "Sign-up page", site.signup_page, 16),
             Scenario("account_page", "Account page (allauth's email page)", site.email_page, 16),
         ]
-        return {s.key: await drive(config, target, s, meter) for s in scenarios}
+        return {s.key: await drive(config, target, s, meter) for s in scenarios if wanted(s.key)}
 
 
 # --- The run ----------------------------------------------------------------------------------
@@ -480,6 +522,37 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     stack.stop("worker")
     stack.stop("web")
 
+    stock_results = drive_stock_site(config, python, var, stack, env, redis_url, stock_db)
+    hash_mean = (hash_seconds + hash_after) / 2
+    return {
+        "run": {
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime()),
+            "quick": config.quick,
+            "seconds_per_phase": config.seconds,
+            "accounts": config.accounts,
+            "devices": config.accounts,
+            "cores": CORES,
+            "cpu": platform.processor() or platform.machine(),
+            "load_average_at_end": os.getloadavg(),
+            "gunicorn": {"workers": config.workers, "threads": config.threads},
+            "celery_concurrency": CORES,
+            "argon2": {
+                "memory_kib": int(env["ARGON2_MEMORY_KIB"]),
+                "time_cost": int(env["ARGON2_TIME_COST"]),
+                "parallelism": int(env["ARGON2_PARALLELISM"]),
+            },
+            "hash_cpu_ms": [round(hash_seconds * 1000, 2), round(hash_after * 1000, 2)],
+            "hash_ceiling_per_second": CORES / hash_mean,
+        },
+        "portal": portal,
+        "stock": stock_results,
+    }
+
+
+def drive_stock_site(config, python, var, stack, env, redis_url, stock_db) -> dict:
+    """The same scenarios on the stock allauth site (BENCH_SCENARIOS without "stock": none)."""
+    if not wanted("stock"):
+        return {}
     print("driving the stock allauth site ...", flush=True)
     site = stock.generate(var / "stock")
     stock_env = {
@@ -515,31 +588,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     stock_meter = CpuMeter(config, stock_db, stack.processes["stock"].pid, None)
     stock_results = asyncio.run(drive_stock(config, stock_meter))
     stack.stop("stock")
-
-    hash_mean = (hash_seconds + hash_after) / 2
-    return {
-        "run": {
-            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime()),
-            "quick": config.quick,
-            "seconds_per_phase": config.seconds,
-            "accounts": config.accounts,
-            "devices": config.accounts,
-            "cores": CORES,
-            "cpu": platform.processor() or platform.machine(),
-            "load_average_at_end": os.getloadavg(),
-            "gunicorn": {"workers": config.workers, "threads": config.threads},
-            "celery_concurrency": CORES,
-            "argon2": {
-                "memory_kib": int(env["ARGON2_MEMORY_KIB"]),
-                "time_cost": int(env["ARGON2_TIME_COST"]),
-                "parallelism": int(env["ARGON2_PARALLELISM"]),
-            },
-            "hash_cpu_ms": [round(hash_seconds * 1000, 2), round(hash_after * 1000, 2)],
-            "hash_ceiling_per_second": CORES / hash_mean,
-        },
-        "portal": portal,
-        "stock": stock_results,
-    }
+    return stock_results
 
 
 if __name__ == "__main__":
