@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import random
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,13 @@ class Answer:
     text: str
     location: str
     queries: int | None
+
+
+def csrf_cookie() -> dict[str, str]:
+    """A CSRF cookie as a page of the site sets it (Django takes any well-formed secret), under
+    the portal's production name and Django's default one."""
+    secret = secrets.token_hex(16)
+    return {"__Host-csrftoken": secret, "csrftoken": secret}
 
 
 class Browser:
@@ -76,7 +84,7 @@ class Browser:
                 response.headers.get("Location", ""),
                 int(queries) if queries else None,
             )
-        target.count_queries(path, answer.queries)
+        target.count_queries(f"{method} {path}", answer.queries)
         return answer
 
     def csrf(self, page: str = "") -> str:
@@ -157,10 +165,11 @@ class PortalScenarios:
             self.signed_in[i] = browser
 
     async def browser_for(self, i: int) -> Browser:
+        """The browser account `i` signed in from before: its browser key, and a CSRF cookie
+        as the sign-in page it loaded earlier left it."""
         browser = self.browsers.get(i)
         if browser is None:
-            browser = Browser(self.t, {"__Host-portal_browser": ids.browser_key(i)})
-            expect(await browser.request("GET", "/accounts/login/"), 200)
+            browser = Browser(self.t, {"__Host-portal_browser": ids.browser_key(i)} | csrf_cookie())
             self.browsers[i] = browser
         return browser
 
@@ -322,7 +331,8 @@ class PortalScenarios:
             ) as answer:
                 await answer.read()
                 self.t.count_queries(
-                    "/api/v1/device/locations/", _queries(answer.headers.get("X-Bench-Queries"))
+                    "POST /api/v1/device/locations/",
+                    _queries(answer.headers.get("X-Bench-Queries")),
                 )
                 if answer.status != 202:
                     raise Failed(f"{answer.status} {await answer.text()}")
@@ -331,7 +341,7 @@ class PortalScenarios:
 
     def poll(self, pending: bool) -> Operation:
         path = "/api/v1/device/commands/"
-        label = path + ("?pending" if pending else "")
+        label = f"GET {path}" + (" (one pending)" if pending else "")
 
         async def operation() -> None:
             i = ids.PENDING_DEVICE if pending else random.choice(self.devices)
@@ -388,11 +398,7 @@ class StockScenarios:
     def sign_in(self) -> Operation:
         async def operation() -> None:
             i = next(self.numbers)
-            browser = self.browsers.get(i)
-            if browser is None:
-                browser = Browser(self.t)
-                expect(await browser.request("GET", "/accounts/login/"), 200)
-                self.browsers[i] = browser
+            browser = self.browsers.setdefault(i, Browser(self.t, csrf_cookie()))
             browser.forget_session()
             await self._sign_in(browser, i)
 

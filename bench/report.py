@@ -119,8 +119,8 @@ def goals(results: dict) -> list[tuple[str, str, bool | None]]:
                 p95 is not None and p95 < 50,
             )
         )
-    one = portal["security_log_1"]["queries_per_request"].get("/account/security-log/", {})
-    fifty = portal["security_log_50"]["queries_per_request"].get("/account/security-log/", {})
+    one = portal["security_log_1"]["queries_per_request"].get("GET /account/security-log/", {})
+    fifty = portal["security_log_50"]["queries_per_request"].get("GET /account/security-log/", {})
     rows.append(
         (
             "Security log: same queries for 1 and 50 events",
@@ -131,7 +131,9 @@ def goals(results: dict) -> list[tuple[str, str, bool | None]]:
     rows.append(
         ("Location report >= 400/s", f"{rate['locations']:.0f}/s", rate["locations"] >= 400)
     )
-    poll_queries = portal["poll_empty"]["queries_per_request"].get("/api/v1/device/commands/", {})
+    poll_queries = portal["poll_empty"]["queries_per_request"].get(
+        "GET /api/v1/device/commands/", {}
+    )
     rows.append(
         (
             "Empty command poll >= 1,000/s with <= 1 query",

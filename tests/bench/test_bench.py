@@ -70,7 +70,9 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
             assert phase["completed"] > 0, (name, phase)
             assert phase["errors"] == 0, (name, phase)
     assert (
-        results["portal"]["poll_empty"]["queries_per_request"]["/api/v1/device/commands/"]["max"]
+        results["portal"]["poll_empty"]["queries_per_request"]["GET /api/v1/device/commands/"][
+            "max"
+        ]
         <= 2
     )  # the token lookup, and once a minute the device's last-seen time
     delivery = results["portal"]["sms"]["delivery"]
