@@ -23,7 +23,7 @@ import pyotp
 from bench import identities as ids
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-TIMEOUT = aiohttp.ClientTimeout(total=15)
+TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 class Failed(Exception):

@@ -83,7 +83,7 @@ def goals(results: dict) -> list[tuple[str, str, bool | None]]:
     if not needed <= set(results["portal"]):
         return []
     portal, stock, run = results["portal"], results["stock"], results["run"]
-    rate = {key: value["saturation_per_second"] for key, value in portal.items()}
+    rate = {key: value["saturation_per_second"] for key, value in portal.items() if key != "mixed"}
     cores = run["cores"]
     ceiling = run["hash_ceiling_per_second"]
     half = {key: phase(value, "50%") for key, value in portal.items()}

@@ -46,8 +46,8 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
         "BENCH_REDIS_PORT": str(free_ports(1)),
         "BENCH_PG": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}",
         "BENCH_DB_PREFIX": f"{db['NAME']}_bench",
-        "BENCH_SECONDS": "1",
-        "BENCH_WARMUP": "0.3",
+        "BENCH_SECONDS": "0.5",
+        "BENCH_WARMUP": "0.2",
         "BENCH_ACCOUNTS": "300",
     }
     env.pop("BENCH_SCENARIOS", None)
