@@ -360,9 +360,15 @@ async def sms_delivery(config: Config, target: load.Target, env: dict) -> dict:
     )
     if await enqueue.wait():
         raise SystemExit("bench.enqueue failed")
-    await asyncio.sleep(2)  # the last messages reach the stand-in
-    async with target.http.get(f"{target.standin}/received") as answer:
-        received = {row["to"]: row["at"] for row in await answer.json()}
+    expected = int(rate * config.seconds)
+    for _ in range(60):  # the worker's backlog drains (at most 30 s more)
+        async with target.http.get(f"{target.standin}/received") as answer:
+            received = {
+                row["to"]: row["at"] for row in await answer.json() if row["to"].startswith("+916")
+            }
+        if len(received) >= expected:
+            break
+        await asyncio.sleep(0.5)
     with psycopg.connect(env["DATABASE_URL"]) as connection:
         rows = connection.execute(
             'SELECT "to", extract(epoch from created_at)::float8 FROM verification_outboundmessage'
