@@ -120,7 +120,7 @@ def gunicorn(tmp_path):
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting
                 time.sleep(0.2)
         else:
             process.kill()
