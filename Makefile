@@ -9,7 +9,7 @@ PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3 python; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
 	then echo $$p; break; fi; done)
 
-.PHONY: run test lint format admin python-check clean messages translations
+.PHONY: run test bench lint format admin python-check clean messages translations
 
 python-check:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -53,7 +53,13 @@ admin: $(VENV)/.runtime
 	.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-scan.lock
 	@touch $@
 
-test: $(VENV)/.dev .venv-scan/.installed
+# The benchmark's chart (matplotlib) also lives in a virtual environment of its own.
+.venv-bench/.installed: requirements-bench.lock | python-check
+	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
+	@touch $@
+
+test: $(VENV)/.dev .venv-scan/.installed .venv-bench/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Translations (locale/<language>/LC_MESSAGES/django.po). `make messages` collects the texts
@@ -69,6 +75,11 @@ messages: $(VENV)/.runtime
 translations: $(VENV)/.runtime
 	DEBUG=1 $(PY) manage.py compilemessages $(LANGUAGE_CATALOGUES) --ignore '.venv*'
 
+# Load test of a production-like stack on loopback against a stock allauth site (bench/README.md).
+# BENCH_QUICK=1 for a 1-2 minute run; BENCH_SECONDS per phase; results in bench/results/.
+bench: $(VENV)/.runtime .venv-bench/.installed
+	$(PY) -m bench.run $(if $(filter 1,$(BENCH_QUICK)),--quick,)
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -79,4 +90,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .venv-scan var
+	rm -rf $(VENV) .venv-scan .venv-bench var

@@ -143,11 +143,15 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
     if not key_hash:
         return
     now = timezone.now()
+    # Most sign-ins come from a browser the account knows: one UPDATE says so.
+    if KnownBrowser.objects.filter(user=user, key_hash=key_hash).update(
+        last_seen_at=now, user_agent=user_agent
+    ):
+        return
     known, created = KnownBrowser.objects.get_or_create(
         user=user, key_hash=key_hash, defaults={"user_agent": user_agent, "last_seen_at": now}
     )
-    if not created:
-        KnownBrowser.objects.filter(pk=known.pk).update(last_seen_at=now, user_agent=user_agent)
+    if not created:  # the same browser, signing in twice at once
         return
     # The browser an account was created in is its first; any later new one gets a notice.
     if user.known_browsers.exclude(pk=known.pk).exists():

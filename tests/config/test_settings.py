@@ -62,6 +62,9 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
         ),
         ({"DEBUG": "0", "SECRET_KEY": "k" * 50, "SMS_BACKEND": "outbox"}, "SMS_BACKEND=outbox"),
         ({"DEBUG": "0", "SECRET_KEY": "k" * 50, "EMAIL_DELIVERY": "outbox"}, "EMAIL_DELIVERY="),
+        ({"DEBUG": "1", "ARGON2_MEMORY_KIB": "7168"}, "ARGON2_MEMORY_KIB must be at least 19456"),
+        ({"DEBUG": "1", "ARGON2_TIME_COST": "1"}, "ARGON2_TIME_COST=1 needs ARGON2_MEMORY_KIB"),
+        ({"DEBUG": "1", "SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE": "0"}, "must be at least 1"),
     ],
 )
 def test_a_bad_or_unsafe_setting_stops_start_up_with_a_clear_message(env, message):

@@ -1,0 +1,103 @@
+"""Seeds the portal's benchmark database: accounts, their browsers and devices.
+
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.seed --accounts 10000
+
+Accounts are inserted in bulk with one password hash computed once (a bench shortcut: hashing
+10,000 passwords would take minutes and prove nothing). Each account has a phone number, the
+browser it signed in from before (so a sign-in is not "from a new browser", which would text a
+notice) and one device with a token; odd accounts have an authenticator app.
+"""
+
+import argparse
+from datetime import timedelta
+
+import django
+
+
+def seed(accounts: int) -> None:
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import KnownBrowser, SecurityEvent, User
+    from bench import identities as ids
+    from devices.actions import hardware_hash, token_hash
+    from devices.models import Command, Device
+    from verification import crypto
+
+    password = make_password(ids.PASSWORD)
+    now = timezone.now()
+    batch = 2000
+    with transaction.atomic():
+        for start in range(0, accounts, batch):
+            numbers = range(start, min(start + batch, accounts))
+            users = User.objects.bulk_create(
+                User(
+                    account_id=ids.account_id(i),
+                    phone=ids.phone(i),
+                    password=password,
+                    date_joined=now - timedelta(days=30),
+                )
+                for i in numbers
+            )
+            KnownBrowser.objects.bulk_create(
+                KnownBrowser(
+                    user=user,
+                    key_hash=crypto.keyed_hash("browser", ids.browser_key(i)),
+                    user_agent="bench",
+                )
+                for i, user in zip(numbers, users, strict=True)
+            )
+            Authenticator.objects.bulk_create(
+                Authenticator(
+                    user=user,
+                    type=Authenticator.Type.TOTP,
+                    data={"secret": crypto.encrypt(ids.totp_secret(i))},
+                )
+                for i, user in zip(numbers, users, strict=True)
+                if ids.has_totp(i)
+            )
+            Device.objects.bulk_create(
+                Device(
+                    user=user,
+                    name=f"Phone {i}",
+                    model="Bench",
+                    platform=Device.Platform.ANDROID,
+                    hardware_id_hash=hardware_hash(f"bench-hardware-{i}"),
+                    token_hash=token_hash(ids.device_token(i)),
+                    last_seen_at=now,
+                )
+                for i, user in zip(numbers, users, strict=True)
+            )
+        busy = User.objects.get(account_id=ids.account_id(ids.LOG_50_EVENTS))
+        SecurityEvent.objects.bulk_create(
+            SecurityEvent(
+                user=busy,
+                kind=SecurityEvent.Kind.SIGN_IN_FAILED if k % 5 else SecurityEvent.Kind.SIGNED_IN,
+                ip_address="192.0.2.10",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36",
+                detail={},
+            )
+            for k in range(49)  # the sign-in that opens the bench's session is the 50th
+        )
+        device = Device.objects.get(user__account_id=ids.account_id(ids.PENDING_DEVICE))
+        Command.objects.create(
+            device=device,
+            kind=Command.Kind.LOCK,
+            payload={"message": "Bench", "phone": ""},
+            requested_by=device.user,
+        )
+        Device.objects.filter(pk=device.pk).update(open_commands=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Seed the portal's benchmark database.")
+    parser.add_argument("--accounts", type=int, required=True)
+    accounts = parser.parse_args().accounts
+    django.setup()
+    seed(accounts)
+
+
+if __name__ == "__main__":
+    main()

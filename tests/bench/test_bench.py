@@ -1,0 +1,82 @@
+"""`make bench` cannot rot: its quick mode runs end to end on a tiny seed (the real stack:
+gunicorn with production settings, a Celery worker, a Redis server of its own, the Twilio
+stand-in, and the stock allauth site) and writes its JSON, table and chart."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.services]
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count > 65535:
+            continue
+        try:
+            held = []
+            for port in range(first, first + count):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+        return first
+    raise AssertionError("no free ports")
+
+
+def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
+    db = settings.DATABASES["default"]
+    env = os.environ | {
+        "BENCH_PORT": str(free_ports(3)),
+        "BENCH_REDIS_PORT": str(free_ports(1)),
+        "BENCH_PG": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}",
+        "BENCH_DB_PREFIX": f"{db['NAME']}_bench",
+        "BENCH_SECONDS": "0.5",
+        "BENCH_WARMUP": "0.2",
+        "BENCH_ACCOUNTS": "300",
+    }
+    env.pop("BENCH_SCENARIOS", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+    results = json.loads((tmp_path / "latest.json").read_text())
+    scenarios = {**results["portal"], **{f"stock {k}": v for k, v in results["stock"].items()}}
+    assert {"sign_in", "sign_in_totp", "sign_up", "sms", "poll_empty", "mixed"} <= set(scenarios)
+    assert {"stock sign_in", "stock signup_page", "stock account_page"} <= set(scenarios)
+    for name, scenario in scenarios.items():
+        for phase in scenario["phases"]:
+            assert phase["completed"] > 0, (name, phase)
+            assert phase["errors"] == 0, (name, phase)
+    assert (
+        results["portal"]["poll_empty"]["queries_per_request"]["GET /api/v1/device/commands/"][
+            "max"
+        ]
+        <= 2
+    )  # the token lookup, and once a minute the device's last-seen time
+    delivery = results["portal"]["sms"]["delivery"]
+    assert delivery["messages"] > 0 and delivery["not_received"] == 0
+    assert results["run"]["hash_ceiling_per_second"] > 0
+    assert "## Goals" in (tmp_path / "latest.md").read_text()
+    assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
