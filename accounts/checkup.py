@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from accounts import phones
 from accounts.models import User
@@ -56,7 +57,10 @@ def two_factor(user: User) -> Step:
         title=str(_("Two-factor authentication")),
         done=bool(methods),
         state=(
-            str(_("On: %(methods)s") % {"methods": ", ".join(str(names[m]) for m in methods)})
+            str(
+                _("On: %(methods)s")
+                % {"methods": pgettext("list separator", ", ").join(str(names[m]) for m in methods)}
+            )
             if methods
             else str(_("Off"))
         ),

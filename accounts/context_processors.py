@@ -6,4 +6,6 @@ def portal(request) -> dict:
         "portal_name": "Account Portal",
         "terms_version": settings.TERMS_VERSION,
         "privacy_version": settings.PRIVACY_VERSION,
+        # Each language named in itself, whatever the page's language (the switcher).
+        "portal_languages": settings.LANGUAGES,
     }

@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 class MaximumLengthValidator:
@@ -29,10 +30,18 @@ class MaximumLengthValidator:
 
 class CharacterClassValidator:
     RULES = [
-        (re.compile(r"[A-Z]"), "password_no_upper", "Add an upper-case letter (A-Z)."),
-        (re.compile(r"[a-z]"), "password_no_lower", "Add a lower-case letter (a-z)."),
-        (re.compile(r"[0-9]"), "password_no_digit", "Add a digit (0-9)."),
-        (re.compile(r"[^A-Za-z0-9]"), "password_no_symbol", "Add a symbol, such as ! ? # or %."),
+        (
+            re.compile(r"[A-Z]"),
+            "password_no_upper",
+            gettext_noop("Add an upper-case letter (A-Z)."),
+        ),
+        (re.compile(r"[a-z]"), "password_no_lower", gettext_noop("Add a lower-case letter (a-z).")),
+        (re.compile(r"[0-9]"), "password_no_digit", gettext_noop("Add a digit (0-9).")),
+        (
+            re.compile(r"[^A-Za-z0-9]"),
+            "password_no_symbol",
+            gettext_noop("Add a symbol, such as ! ? # or %."),
+        ),
     ]
 
     def validate(self, password: str, user=None) -> None:

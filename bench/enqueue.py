@@ -35,6 +35,7 @@ def main() -> None:
                 destination=f"+916{(args.first + k) % 10**9:09d}",
                 code=f"{k % 10**6:06d}",
                 expires_at=timezone.now() + timedelta(minutes=10),
+                language="en",
             )
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.checkup import Step
 from cloud.actions import switches
@@ -13,7 +14,8 @@ def cloud_sync(user) -> Step:
     return Step(
         title=_("Cloud sync"),
         done=bool(on),
-        state=_("On: %(categories)s") % {"categories": ", ".join(str(c) for c in on)}
+        state=_("On: %(categories)s")
+        % {"categories": pgettext("list separator", ", ").join(str(c) for c in on)}
         if on
         else _("Off"),
         action=_("Manage") if on else _("Turn on"),

@@ -100,11 +100,13 @@ def test_the_compiled_catalogues_match_their_sources(locale):
     for message in catalogue(locale):
         if not message.id:
             continue
+        # gettext keys a message with a context as "context\x04message".
+        prefix = f"{message.context}\x04" if message.context else ""
         if isinstance(message.id, tuple):
             for index, form in enumerate(message.string):
-                expected[(message.id[0], index)] = form
+                expected[(prefix + message.id[0], index)] = form
         else:
-            expected[message.id] = message.string
+            expected[prefix + message.id] = message.string
     compiled = {key: value for key, value in compiled.items() if key != ""}
     assert compiled == expected, f"run `make translations` for {locale}"
 
@@ -261,3 +263,25 @@ def test_cloud_storage_figures_are_written_in_the_language():
     sign_up(client, phone="98765 43210")
     page = client.get("/cloud/").content.decode()
     assert "5.0\xa0जीबी" in page and "इस्तेमाल हुआ" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("hi", ["एक बड़ा अक्षर", "यह पासवर्ड बहुत आम है।"]),
+        ("zh-hans", ["大写字母", "这个密码太常见了。"]),
+    ],
+)
+def test_the_password_rules_speak_the_language_of_the_page(language, words):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        validate_password("password")
+    said = " ".join(refused.value.messages)
+    assert all(word in said for word in words), said
+
+
+def test_the_switcher_names_each_language_in_itself():
+    page = Client(HTTP_ACCEPT_LANGUAGE="hi").get("/legal/terms/").content.decode()
+    assert '<option value="en" lang="en">English</option>' in page
