@@ -247,7 +247,10 @@ def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(set
     smtp_at(settings, relay.port)
     try:
         message = queue_message(
-            channel="email", to="asha@example.com", template="accounts/messages/account_exists"
+            channel="email",
+            to="asha@example.com",
+            template="accounts/messages/account_exists",
+            language="en",
         )
     finally:
         relay.close()
@@ -264,7 +267,10 @@ def test_an_smtp_server_that_always_drops_is_retried_then_recorded_failed(settin
     smtp_at(settings, relay.port)
     try:
         message = queue_message(
-            channel="email", to="asha@example.com", template="accounts/messages/account_exists"
+            channel="email",
+            to="asha@example.com",
+            template="accounts/messages/account_exists",
+            language="en",
         )
     finally:
         relay.close()
