@@ -1,8 +1,9 @@
-"""Texts of Django's password validators that the sign-up page shows but Django's Hindi
-catalogue lacks. Marked here, they are extracted into the portal's own catalogues, which Django
-consults before its own (LOCALE_PATHS), so every language shows them translated."""
+"""Texts of Django's password validators and of "5 minutes ago" (humanize's naturaltime, on
+the sessions and devices pages) that Django's Hindi catalogue lacks. Marked here, they are
+extracted into the portal's own catalogues, which Django consults before its own
+(LOCALE_PATHS), so every language shows them translated."""
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, npgettext_lazy
 
 PASSWORD_VALIDATOR_TEXTS = [
     ngettext_lazy(
@@ -17,4 +18,17 @@ PASSWORD_VALIDATOR_TEXTS = [
     ),
     gettext_noop("This password is too common."),
     gettext_noop("Your password can’t be a commonly used password."),
+]
+
+NATURALTIME_TEXTS = [
+    gettext_noop("%(delta)s ago"),
+    ngettext_lazy("an hour ago", "%(count)s hours ago", "count"),
+    ngettext_lazy("a minute ago", "%(count)s minutes ago", "count"),
+    ngettext_lazy("a second ago", "%(count)s seconds ago", "count"),
+    npgettext_lazy("naturaltime-past", "%(num)d year", "%(num)d years", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d month", "%(num)d months", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d week", "%(num)d weeks", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d day", "%(num)d days", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d hour", "%(num)d hours", "num"),
+    npgettext_lazy("naturaltime-past", "%(num)d minute", "%(num)d minutes", "num"),
 ]

@@ -285,3 +285,17 @@ def test_the_password_rules_speak_the_language_of_the_page(language, words):
 def test_the_switcher_names_each_language_in_itself():
     page = Client(HTTP_ACCEPT_LANGUAGE="hi").get("/legal/terms/").content.decode()
     assert '<option value="en" lang="en">English</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("hi", "5 मिनट पहले"), ("zh-hans", "5 分钟之前"), ("en", "5\xa0minutes ago")],
+)
+def test_last_seen_times_speak_the_language_of_the_page(language, said):
+    from datetime import timedelta
+
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import timezone
+
+    with translation.override(language):
+        assert naturaltime(timezone.now() - timedelta(minutes=5, seconds=2)) == said
