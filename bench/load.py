@@ -173,39 +173,33 @@ class PortalScenarios:
             self.browsers[i] = browser
         return browser
 
+    async def password_step(self, i: int, *, then: str) -> "Browser":
+        """Account `i` signs in with its password from its known browser; the answer sends it
+        to `then`."""
+        browser = await self.browser_for(i)
+        browser.forget_session()
+        answer = await browser.request(
+            "POST",
+            "/accounts/login/",
+            {
+                "csrfmiddlewaretoken": browser.csrf(),
+                "login": ids.phone(i),
+                "password": ids.PASSWORD,
+            },
+        )
+        expect(answer, 302, then)
+        return browser
+
     def sign_in(self) -> Operation:
         async def operation() -> None:
-            i = next(self.password_only)
-            browser = await self.browser_for(i)
-            browser.forget_session()
-            answer = await browser.request(
-                "POST",
-                "/accounts/login/",
-                {
-                    "csrfmiddlewaretoken": browser.csrf(),
-                    "login": ids.phone(i),
-                    "password": ids.PASSWORD,
-                },
-            )
-            expect(answer, 302, "/account/")
+            await self.password_step(next(self.password_only), then="/account/")
 
         return operation
 
     def sign_in_totp(self) -> Operation:
         async def operation() -> None:
             i = next(self.with_app)
-            browser = await self.browser_for(i)
-            browser.forget_session()
-            answer = await browser.request(
-                "POST",
-                "/accounts/login/",
-                {
-                    "csrfmiddlewaretoken": browser.csrf(),
-                    "login": ids.phone(i),
-                    "password": ids.PASSWORD,
-                },
-            )
-            expect(answer, 302, "/accounts/2fa/authenticate/")
+            browser = await self.password_step(i, then="/accounts/2fa/authenticate/")
             answer = await browser.request(
                 "POST",
                 "/accounts/2fa/authenticate/",
@@ -394,6 +388,23 @@ class StockScenarios:
             },
         )
         expect(answer, 302, "/accounts/email/")
+
+    async def password_step(self, i: int, *, then: str) -> "Browser":
+        """Account `i` signs in with its password from its known browser; the answer sends it
+        to `then`."""
+        browser = await self.browser_for(i)
+        browser.forget_session()
+        answer = await browser.request(
+            "POST",
+            "/accounts/login/",
+            {
+                "csrfmiddlewaretoken": browser.csrf(),
+                "login": ids.phone(i),
+                "password": ids.PASSWORD,
+            },
+        )
+        expect(answer, 302, then)
+        return browser
 
     def sign_in(self) -> Operation:
         async def operation() -> None:

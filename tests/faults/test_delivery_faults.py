@@ -239,6 +239,18 @@ def smtp_at(settings, port: int) -> None:
     }
 
 
+def queue_email() -> OutboundMessage:
+    """An email, delivered inline as it is queued (tasks run eagerly here)."""
+    message = queue_message(
+        channel="email",
+        to="asha@example.com",
+        template="accounts/messages/account_exists",
+        language="en",
+    )
+    message.refresh_from_db()
+    return message
+
+
 def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(settings):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
@@ -246,16 +258,10 @@ def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(set
     relay = DroppingRelay(controller.port, drops=2)
     smtp_at(settings, relay.port)
     try:
-        message = queue_message(
-            channel="email",
-            to="asha@example.com",
-            template="accounts/messages/account_exists",
-            language="en",
-        )
+        message = queue_email()
     finally:
         relay.close()
         controller.stop()
-    message.refresh_from_db()
     assert message.status == "sent"
     assert relay.connections == 3 and message.attempts == 3
     assert mailbox.count == 1
@@ -266,15 +272,9 @@ def test_an_smtp_server_that_always_drops_is_retried_then_recorded_failed(settin
     relay = DroppingRelay(None, drops=None)
     smtp_at(settings, relay.port)
     try:
-        message = queue_message(
-            channel="email",
-            to="asha@example.com",
-            template="accounts/messages/account_exists",
-            language="en",
-        )
+        message = queue_email()
     finally:
         relay.close()
-    message.refresh_from_db()
     assert message.status == "failed"
     assert relay.connections == 4 and message.attempts == 4
     assert message.error_message == "SMTP connection: SMTPServerDisconnected"
