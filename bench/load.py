@@ -173,7 +173,7 @@ class PortalScenarios:
             self.browsers[i] = browser
         return browser
 
-    async def password_step(self, i: int, *, then: str) -> "Browser":
+    async def password_step(self, i: int, *, then: str) -> Browser:
         """Account `i` signs in with its password from its known browser; the answer sends it
         to `then`."""
         browser = await self.browser_for(i)
@@ -388,23 +388,6 @@ class StockScenarios:
             },
         )
         expect(answer, 302, "/accounts/email/")
-
-    async def password_step(self, i: int, *, then: str) -> "Browser":
-        """Account `i` signs in with its password from its known browser; the answer sends it
-        to `then`."""
-        browser = await self.browser_for(i)
-        browser.forget_session()
-        answer = await browser.request(
-            "POST",
-            "/accounts/login/",
-            {
-                "csrfmiddlewaretoken": browser.csrf(),
-                "login": ids.phone(i),
-                "password": ids.PASSWORD,
-            },
-        )
-        expect(answer, 302, then)
-        return browser
 
     def sign_in(self) -> Operation:
         async def operation() -> None:

@@ -18,8 +18,21 @@ DASHBOARD_DAYS = 14
 STATUSES = [status.value for status in OutboundMessage.Status]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the portal recorded, for staff to read, never to edit."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(ReadOnlyAdmin):
     list_display = ["id", "channel", "kind", "to", "status", "attempts", "error_code", "created_at"]
     list_filter = ["channel", "status", "kind"]
     search_fields = ["to", "provider_message_id"]
@@ -40,15 +53,6 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 class DeliveryReport(OutboundMessage):
     class Meta:
@@ -58,7 +62,7 @@ class DeliveryReport(OutboundMessage):
 
 
 @admin.register(DeliveryReport)
-class DeliveryReportAdmin(admin.ModelAdmin):
+class DeliveryReportAdmin(ReadOnlyAdmin):
     """Counts per day and channel, and failures by error code: a provider outage or a fraud
     wave shows here first."""
 
@@ -109,30 +113,12 @@ class DeliveryReportAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, self.change_list_template, context)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(BlockedSend)
-class BlockedSendAdmin(admin.ModelAdmin):
+class BlockedSendAdmin(ReadOnlyAdmin):
     """SMS the fraud guard refused: a wave on one prefix or country shows here."""
 
     list_display = ["created_at", "destination", "prefix", "reason", "ip"]
     list_filter = ["reason", "created_at"]
     search_fields = ["destination", "prefix"]
     readonly_fields = ["created_at", "destination", "prefix", "reason", "ip"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,9 +7,7 @@ from collections import Counter
 
 import pytest
 from captcha.conf import settings as captcha_settings
-from django.conf import settings
 
-from tests.conftest import REQUIRE_SERVICES
 from tests.helpers import create_account, send_code
 
 pytestmark = pytest.mark.django_db
@@ -82,13 +80,9 @@ def test_without_flite_no_audio_is_offered(client, monkeypatch, path):
     assert 'id="id_captcha_1"' in page
 
 
+@pytest.mark.audio
 @pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/password/reset/"])
 def test_with_flite_the_captcha_can_be_heard(client, path):
-    if not settings.CAPTCHA_FLITE_PATH:
-        message = "the audio CAPTCHA needs flite (apt-get install flite)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
     page = client.get(path).content.decode()
     audio = re.search(
         r'<audio controls preload="none" src="([^"]+)" aria-labelledby="([^"]+)"', page

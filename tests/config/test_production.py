@@ -5,7 +5,6 @@ the security headers and logs no code, password or token during a whole phone si
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from tests.helpers import GOOD_PASSWORD, sign_up
+from tests.processes import free_port
 from verification import crypto
 from verification.models import OutboundMessage
 
@@ -75,12 +75,6 @@ def test_production_refuses_to_start_without_its_settings(tmp_path):
             timeout=120,
         )
         assert answer.returncode != 0 and f"{missing} must be set" in answer.stderr, missing
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.processes import (
     start_worker,
     wait_until,
 )
+from tests.verification.test_smtp import Mailbox, smtp_at
 from verification.actions.messages import queue_message
 from verification.models import Channel, OutboundMessage
 
@@ -221,24 +222,6 @@ def _pipe(source: socket.socket, target: socket.socket) -> None:
                 end.shutdown(socket.SHUT_RDWR)
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.count += 1
-        return "250 Message accepted"
-
-
-def smtp_at(settings, port: int) -> None:
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 3},
-        }
-    }
-
-
 def queue_email() -> OutboundMessage:
     """An email, delivered inline as it is queued (tasks run eagerly here)."""
     message = queue_message(
@@ -256,7 +239,7 @@ def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(set
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     relay = DroppingRelay(controller.port, drops=2)
-    smtp_at(settings, relay.port)
+    smtp_at(settings, relay.port, timeout=3)
     try:
         message = queue_email()
     finally:
@@ -264,13 +247,13 @@ def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(set
         controller.stop()
     assert message.status == "sent"
     assert relay.connections == 3 and message.attempts == 3
-    assert mailbox.count == 1
+    assert len(mailbox.messages) == 1
 
 
 def test_an_smtp_server_that_always_drops_is_retried_then_recorded_failed(settings):
     settings.MESSAGE_DELIVERY_MAX_RETRIES = 3
     relay = DroppingRelay(None, drops=None)
-    smtp_at(settings, relay.port)
+    smtp_at(settings, relay.port, timeout=3)
     try:
         message = queue_email()
     finally:

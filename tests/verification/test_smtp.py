@@ -1,13 +1,13 @@
 """Email goes through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd)."""
 
 import email
-import socket
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from tests.processes import free_port
 from verification.actions.messages import queue_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,10 +29,14 @@ class Mailbox:
         return "250 Message accepted"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def smtp_at(settings, port: int, timeout: int = 5) -> None:
+    """Mail goes through Django's SMTP backend to 127.0.0.1:`port`."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": timeout},
+        }
+    }
 
 
 @pytest.fixture
@@ -40,12 +44,7 @@ def smtp_server(settings):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
-        }
-    }
+    smtp_at(settings, controller.port)
     yield mailbox
     controller.stop()
 
@@ -89,12 +88,7 @@ def test_a_refused_recipient_is_a_permanent_failure(smtp_server):
 
 def test_an_unreachable_server_is_retried_then_recorded(settings):
     settings.MESSAGE_DELIVERY_MAX_RETRIES = 2
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
-        }
-    }
+    smtp_at(settings, free_port(), timeout=2)
     message = queue_message(
         channel="email",
         to="asha@example.com",
