@@ -12,6 +12,7 @@ from django.test import Client
 
 from config.logging import JsonFormatter, RequestIdFilter
 from tests.helpers import send_code
+from tests.processes import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,9 +47,14 @@ def test_a_request_id_follows_the_request_into_its_task(celery_worker, collected
     from tests.helpers import last_message_to
 
     last_message_to("+919876543210")  # the worker delivered it
-    # What the task logs while it runs (here: its outcome) carries the request's id.
-    task_lines = [r for r in collected.records if r.name == "celery.app.trace"]
-    assert task_lines and {r.request_id for r in task_lines} == {"req-7f3a9c21"}
+    # What the task logs while it runs (here: its outcome, written a moment after the send)
+    # carries the request's id.
+    task_lines = wait_until(
+        lambda: [r for r in list(collected.records) if r.name == "celery.app.trace"],
+        10,
+        "the task's outcome in the log",
+    )
+    assert {r.request_id for r in task_lines} == {"req-7f3a9c21"}
 
 
 @pytest.mark.django_db
