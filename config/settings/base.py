@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Device API requests take a short chain of their own (config/lean.py).
+    "config.lean.LeanPathsMiddleware",
     "config.health.HealthMiddleware",
     "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -72,6 +74,10 @@ MIDDLEWARE = [
     "accounts.middleware.AccountStandingMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
 ]
+
+# Token-authenticated paths that skip the session, CSRF and account middleware (config/lean.py).
+LEAN_PATHS = ["/api/v1/device/"]
+LEAN_PATHS_EXCEPT = ["/api/v1/device/sign-in/"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -71,10 +71,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 MIDDLEWARE = [
-    *MIDDLEWARE[:3],  # health probes, the request id, then SecurityMiddleware
+    *MIDDLEWARE[:4],  # the lean paths, health probes, the request id, then SecurityMiddleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    *MIDDLEWARE[3:],
+    *MIDDLEWARE[4:],
 ]
 
 # --- Static files: hashed names, compressed, cached for a year (whitenoise) ----------------------

@@ -336,3 +336,68 @@ def test_devices_show_on_the_sessions_page_and_can_be_signed_out(owner, phone):
     client.post(page.context["devices"][0]["sign_out_url"])
     assert phone.call("GET", "commands/").status_code == 401
     assert client.get("/account/sessions/").context["devices"] == []
+
+
+def test_the_device_api_takes_the_short_chain_with_the_headers_kept(owner, phone):
+    phone.enroll(PHONE)
+    session = owner.http.cookies.get("sessionid")
+    answer = phone.call("GET", "commands/", headers={"Cookie": f"sessionid={session}"})
+    assert answer.status_code == 200
+    # No session was read or written, and the answer says so; the stateless middleware ran.
+    assert "Set-Cookie" not in answer.headers
+    assert "Cookie" not in answer.headers.get("Vary", "")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert len(answer.headers["X-Request-ID"]) >= 8
+    # A session alone is no device: the token is what counts.
+    cookie_only = requests.get(
+        f"{phone.base}/api/v1/device/commands/", cookies={"sessionid": session}, timeout=10
+    )
+    assert cookie_only.status_code == 401
+    assert "Set-Cookie" not in cookie_only.headers
+    # Errors still speak the device's language.
+    refused = requests.get(
+        f"{phone.base}/api/v1/device/commands/",
+        headers={"Authorization": "Token nope", "Accept-Language": "hi"},
+        timeout=10,
+    )
+    assert refused.status_code == 401 and refused.headers["Content-Language"] == "hi"
+
+
+def test_a_plain_batch_and_one_written_loosely_are_stored_alike(owner, phone):
+    phone.enroll(PHONE)
+    newest = timezone.now() - timedelta(minutes=1)
+    earlier = (newest - timedelta(minutes=2)).isoformat()
+    older = fix(lat=12.5, lon=77, battery=None, taken_at=earlier)
+    plain = [
+        older,
+        fix(lat=13.25, taken_at=newest.isoformat().replace("+00:00", "Z")),
+        older,  # the same instant twice: stored once
+    ]
+    answer = phone.call("POST", "locations/", json={"locations": plain})
+    assert answer.status_code == 202 and answer.json() == {"stored": 2}
+    # Numbers as strings and a local time with its offset: the serializer reads them.
+    loose = {
+        "lat": "12.75",
+        "lon": "77.5",
+        "accuracy": "20",
+        "battery": "55",
+        "taken_at": (newest - timedelta(minutes=1)).astimezone().isoformat(),
+    }
+    answer = phone.call("POST", "locations/", json={"locations": [loose]})
+    assert answer.status_code == 202 and answer.json() == {"stored": 1}
+    stored = {
+        (row.latitude, row.longitude, row.accuracy, row.battery, row.taken_at)
+        for row in Location.objects.all()
+    }
+    assert stored == {
+        (12.5, 77.0, 15.0, None, newest - timedelta(minutes=2)),
+        (13.25, 77.5946, 15.0, 80, newest),
+        (12.75, 77.5, 20.0, 55, newest - timedelta(minutes=1)),
+    }
+    device = Device.objects.get()
+    assert (device.last_latitude, device.last_located_at) == (13.25, newest)
+    # The same batch again stores nothing new and leaves the last location alone.
+    assert phone.call("POST", "locations/", json={"locations": plain}).status_code == 202
+    assert Location.objects.count() == 3
+    assert Device.objects.get().last_located_at == newest
