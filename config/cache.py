@@ -10,14 +10,39 @@ import time
 from functools import cached_property
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 _WARN_EVERY = 60.0
 
 
-class ResilientRedisCache(RedisCache):
+class ClientPerPool(RedisCacheClient):
+    """Django's client builds a `redis.Redis` (with its table of some 200 reply parsers) for
+    every operation, a good part of a cache hit's cost; one per connection pool serves every
+    thread (the pool hands each command its own connection)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
+class StrictRedisCache(RedisCache):
+    """Django's Redis cache (errors raise), with one client per pool."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = ClientPerPool
+
+
+class ResilientRedisCache(StrictRedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._server, self._params = server, params
@@ -26,7 +51,7 @@ class ResilientRedisCache(RedisCache):
     @cached_property
     def strict(self) -> RedisCache:
         """The same cache, raising RedisError when Redis is away."""
-        return RedisCache(self._server, self._params)
+        return StrictRedisCache(self._server, self._params)
 
     def _away(self, operation: str, error: RedisError) -> None:
         now = time.monotonic()
