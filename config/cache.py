@@ -27,10 +27,10 @@ class ClientPerPool(RedisCacheClient):
         self._clients: dict = {}
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(pool)
         if client is None:
-            client = self._clients[pool] = self._client(connection_pool=pool)
+            client = self._clients[pool] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 

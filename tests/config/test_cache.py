@@ -1,7 +1,7 @@
 """The Redis cache: one client per connection pool, not one per operation."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from config.cache import ResilientRedisCache
 
@@ -11,6 +11,7 @@ pytestmark = pytest.mark.services
 def test_one_redis_client_serves_every_operation_from_every_thread():
     from concurrent.futures import ThreadPoolExecutor
 
+    cache = caches["default"]
     assert isinstance(cache, ResilientRedisCache)
     client = cache._cache.get_client()
     with ThreadPoolExecutor(8) as pool:
