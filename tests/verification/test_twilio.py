@@ -107,3 +107,21 @@ def test_the_code_never_reaches_the_logs(twilio, caplog):
     twilio.answer_with(twilio_error(503, 0, "Unavailable"))
     queue_code_sms(code="482913")
     assert "482913" not in caplog.text
+
+
+def test_one_client_and_its_connection_serve_the_messages_of_a_worker_thread(twilio, settings):
+    from verification.backends.sms import get_sms_backend
+
+    backend = get_sms_backend()
+    queue_code_sms(to="+919876543210")
+    client = backend._client()
+    queue_code_sms(to="+919876543211")
+    assert len(twilio.requests) == 2 and backend._client() is client
+    settings.TWILIO_AUTH_TOKEN = "a-rotated-token"  # a changed setting takes a new client
+    queue_code_sms(to="+919876543212")
+    assert backend._client() is not client
+    assert (
+        twilio.requests[-1].headers["Authorization"]
+        == "Basic "
+        + base64.b64encode(f"{settings.TWILIO_ACCOUNT_SID}:a-rotated-token".encode()).decode()
+    )
