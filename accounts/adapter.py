@@ -118,7 +118,7 @@ class AccountAdapter(DefaultAccountAdapter):
     # adds the per-account limit across all IPs --------------------------------------------------
     def pre_authenticate(self, request, **credentials: Any) -> None:
         # Checked first: a try refused here must not also use up allauth's budgets.
-        accounts = self._accounts_named_by(credentials)
+        accounts = self._accounts_named_by(credentials, request)
         refusal = sign_in.check_sign_in_allowed(
             request, accounts=accounts, identifier=self._identifier(credentials)
         )
@@ -131,7 +131,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request, **credentials: Any) -> None:
         sign_in.record_failed_sign_in(
             request,
-            accounts=self._accounts_named_by(credentials),
+            accounts=self._accounts_named_by(credentials, request),
             identifier=self._identifier(credentials),
         )
 
@@ -142,7 +142,7 @@ class AccountAdapter(DefaultAccountAdapter):
         key per account alone would let anyone lock the owner out."""
         site = get_current_site(request)
         ip = self.get_client_ip(request)
-        accounts = sorted({user.pk for user in self._accounts_named_by(credentials)})
+        accounts = sorted({user.pk for user in self._accounts_named_by(credentials, request)})
         if accounts:
             return f"{site.domain}:account:" + "|".join(str(pk) for pk in accounts) + f":{ip}"
         return f"{site.domain}:{self._identifier(credentials)}:{ip}"
@@ -158,9 +158,14 @@ class AccountAdapter(DefaultAccountAdapter):
         ).lower()
 
     @staticmethod
-    def _accounts_named_by(credentials: dict[str, Any]) -> list[User]:
+    def _accounts_named_by(credentials: dict[str, Any], request=None) -> list[User]:
         """The accounts an identifier may name: typed as ten digits it can be both an account ID
-        and a national phone number."""
+        and a national phone number. Looked up once per request (the checks before a password
+        and allauth's bucket key both ask)."""
+        asked = tuple(credentials.get(k) for k in ("account_id", "phone", "email"))
+        known = getattr(request, "accounts_named", None)
+        if known is not None and known[0] == asked:
+            return known[1]
         lookups = []
         if credentials.get("account_id"):
             lookups.append(Q(account_id=credentials["account_id"]))
@@ -168,9 +173,14 @@ class AccountAdapter(DefaultAccountAdapter):
             lookups.append(Q(phone=credentials["phone"]))
         if credentials.get("email"):
             lookups.append(Q(email__iexact=credentials["email"]))
-        if not lookups:
-            return []
-        return list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])
+        accounts = (
+            list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])
+            if lookups
+            else []
+        )
+        if request is not None:
+            request.accounts_named = (asked, accounts)
+        return accounts
 
 
 class MFAAdapter(DefaultMFAAdapter):

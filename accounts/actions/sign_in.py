@@ -53,10 +53,19 @@ def _keys(accounts: list[User], identifier: str) -> list[str]:
     return [crypto.keyed_hash("sign-in", f"identifier:{identifier.lower()}")]
 
 
-def _live_counters(keys: list[str]) -> list[SignInFailures]:
-    """Counters of these keys; a streak idle for `SIGN_IN_FAILURES_FORGOTTEN_AFTER` is over."""
+def _live_counters(keys: list[str], request: HttpRequest | None = None) -> list[SignInFailures]:
+    """Counters of these keys; a streak idle for `SIGN_IN_FAILURES_FORGOTTEN_AFTER` is over.
+
+    With `request`, it also notes which keys have a counter at all, so that a sign-in right
+    after the check skips clearing counters that are not there."""
     since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
-    return list(SignInFailures.objects.filter(key__in=keys, last_failed_at__gte=since))
+    counters = list(SignInFailures.objects.filter(key__in=keys))
+    if request is not None:
+        request.sign_in_counters = {  # type: ignore[attr-defined]
+            "checked": set(keys),
+            "found": {counter.key for counter in counters},
+        }
+    return [counter for counter in counters if counter.last_failed_at >= since]
 
 
 def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
@@ -77,7 +86,7 @@ def check_sign_in_allowed(
     before is not held back by strangers' failures (unless `trust_browser` is False: a signed-in
     session confirming its password is held to the limits like anyone).
     """
-    counters = _live_counters(_keys(accounts, identifier))
+    counters = _live_counters(_keys(accounts, identifier), request)
     if not counters:
         return None
     worst = max(counters, key=lambda counter: counter.failures)
@@ -122,8 +131,12 @@ def failed_sign_ins(user: User) -> int:
     return counters[0].failures if counters else 0
 
 
-def clear_failed_sign_ins(user: User) -> None:
-    SignInFailures.objects.filter(key__in=_keys([user], "")).delete()
+def clear_failed_sign_ins(user: User, request: HttpRequest | None = None) -> None:
+    keys = _keys([user], "")
+    seen = getattr(request, "sign_in_counters", None)
+    if seen and seen["checked"].issuperset(keys) and not seen["found"].intersection(keys):
+        return  # this request's check found none
+    SignInFailures.objects.filter(key__in=keys).delete()
 
 
 def forget_old_failures() -> int:
@@ -135,7 +148,7 @@ def forget_old_failures() -> int:
 def record_sign_in(request: HttpRequest, user: User) -> None:
     """A complete sign-in (password and, where on, second factor): log it, remember the
     browser, and tell the person when the browser is new to the account."""
-    clear_failed_sign_ins(user)
+    clear_failed_sign_ins(user, request)
     user_agent = request.headers.get("User-Agent", "")[:300]
     browser = describe(user_agent)
     record_event(user=user, kind=Kind.SIGNED_IN, request=request, browser=browser)

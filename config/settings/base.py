@@ -107,6 +107,9 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    # .iterator() reads in one go instead of through a server-side cursor (DECLARE, FETCH and
+    # CLOSE for a handful of rows), and the portal runs behind a transaction-mode pooler.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

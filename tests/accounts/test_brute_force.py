@@ -162,3 +162,27 @@ def test_streaks_are_forgotten_alike_for_accounts_and_unknown_identifiers(owner,
             for login in ("+919876543210", "+919876543219")
         ]
     assert answers[0] == answers[1]
+
+
+def test_a_right_password_ends_the_streak_and_a_clean_sign_in_queries_no_more_than_it_needs(
+    owner,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(Client(REMOTE_ADDR="203.0.113.7"), "+919876543210", password=WRONG)
+    user = User.objects.get(phone="+919876543210")
+    assert failed_sign_ins(user) == 1
+    assert sign_in(owner, "+919876543210").status_code == 302
+    assert failed_sign_ins(user) == 0
+    owner.post("/accounts/logout/")
+    with CaptureQueriesContext(connection) as captured:
+        assert sign_in(owner, "+919876543210").status_code == 302
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    # One look at the counters, nothing to clear, no server-side cursor; the account found once.
+    assert not [
+        sql for sql in captured if "signinfailures" in sql["sql"] and "DELETE" in sql["sql"]
+    ]
+    assert "DECLARE" not in statements
+    named = 'SELECT "accounts_user"."id" FROM "accounts_user" WHERE "accounts_user"."phone"'
+    assert sum(query["sql"].startswith(named) for query in captured) == 1
