@@ -6,14 +6,15 @@ from functools import lru_cache
 from allauth.account.forms import ChangePasswordForm as BaseChangePasswordForm
 from allauth.account.forms import LoginForm
 from allauth.core import context
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.forms import BoundField
-from django.utils.html import format_html_join
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +202,28 @@ class CaptchaBoundField(BoundField):
         return attrs
 
 
+class CaptchaInput(CaptchaTextInput):
+    """django-simple-captcha's widget, its two inputs (the key, hidden, and the answer) written
+    as Django's input template writes them, without a template each."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["inputs"] = format_html_join(
+            "\n",
+            '<input type="{}" name="{}"{}{}>',
+            (
+                (
+                    sub["type"],
+                    sub["name"],
+                    format_html(' value="{}"', sub["value"]) if sub["value"] is not None else "",
+                    flatatt(sub["attrs"]),
+                )
+                for sub in context["widget"]["subwidgets"]
+            ),
+        )
+        return context
+
+
 class ContactWithCaptchaForm(ContactForm):
     """Where a code goes when the person is not signed in: a CAPTCHA comes first."""
 
@@ -208,6 +231,7 @@ class ContactWithCaptchaForm(ContactForm):
         label=_("CAPTCHA"),
         error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
         bound_field_class=CaptchaBoundField,
+        widget=CaptchaInput,
     )
 
 
