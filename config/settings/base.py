@@ -98,8 +98,9 @@ TEMPLATES = [
     },
 ]
 # Widgets render through the templates above, so templates/ can restyle a library's widget
-# (templates/captcha/widgets/captcha.html: the CAPTCHA's picture, text and audio).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# (templates/captcha/widgets/captcha.html: the CAPTCHA's picture, text and audio); plain inputs
+# are written directly, to the same HTML (config/renderers.py).
+FORM_RENDERER = "config.renderers.FormRenderer"
 
 # --- Data stores -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
