@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts import messages
+from accounts import messages, sign_in_limits
 from accounts.actions import sign_in
 from accounts.languages import language_of
 from accounts.models import User
@@ -126,7 +126,12 @@ class AccountAdapter(DefaultAccountAdapter):
             raise self.validation_error(
                 "sign_in_locked" if refusal.locked else "too_many_login_attempts"
             )
-        super().pre_authenticate(request, **credentials)
+        # Per IP and per account and IP (accounts/sign_in_limits.py); allauth takes the try back
+        # after a right password through `_login_failed_rl_usage`.
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        self._login_failed_rl_usage = sign_in_limits.try_sign_in(request, key)
+        if self._login_failed_rl_usage is None:
+            raise self.validation_error("too_many_login_attempts")
 
     def authentication_failed(self, request, **credentials: Any) -> None:
         sign_in.record_failed_sign_in(

@@ -186,3 +186,51 @@ def test_a_right_password_ends_the_streak_and_a_clean_sign_in_queries_no_more_th
     assert "DECLARE" not in statements
     named = 'SELECT "accounts_user"."id" FROM "accounts_user" WHERE "accounts_user"."phone"'
     assert sum(query["sql"].startswith(named) for query in captured) == 1
+
+
+@pytest.mark.services
+def test_failures_from_one_ip_are_limited_across_accounts_and_right_passwords_are_taken_back(
+    owner, settings
+):
+    """The per-IP limit of failures, counted in Redis (accounts/sign_in_limits.py): a right
+    password does not use it up; failures for any identifiers do."""
+    from accounts import sign_in_limits
+
+    assert isinstance(sign_in_limits.caches["default"], sign_in_limits.StrictRedisCache)
+    settings.SIGN_IN_RATE_LIMITS = {**settings.SIGN_IN_RATE_LIMITS, "login_failed": "4/m/ip"}
+    for _ in range(6):
+        assert sign_in(owner, "+919876543210").status_code == 302
+        owner.post("/accounts/logout/")
+    stranger = Client(REMOTE_ADDR="198.51.100.4")
+    answers = [error_of(sign_in(stranger, f"+9198765000{n:02d}", password=WRONG)) for n in range(6)]
+    assert all("don't match" in answer for answer in answers[:4]), answers
+    assert all("Too many failed sign-in attempts" in answer for answer in answers[4:]), answers
+    # Another address is not held back by this one's failures.
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.5"), "+919876543210").status_code == 302
+
+
+def test_without_redis_allauth_counts_the_same_sign_in_limits(settings, rf):
+    from accounts import sign_in_limits
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SIGN_IN_RATE_LIMITS = {"login": "3/m/ip", "login_failed": "2/m/ip"}
+    request = rf.post("/accounts/login/", REMOTE_ADDR="198.51.100.9")
+    first, second, third = (sign_in_limits.try_sign_in(request, "key") for _ in range(3))
+    assert first and second and third is None  # the third failure is one too many
+    first.rollback()  # a right password: its try no longer counts as a failure
+    assert sign_in_limits.try_sign_in(request, "key") is None  # but three attempts a minute
+
+
+@pytest.mark.services
+def test_in_redis_the_same_limits_are_counted_in_one_script(settings, rf):
+    from accounts import sign_in_limits
+
+    settings.SIGN_IN_RATE_LIMITS = {"login": "3/m/ip", "login_failed": "2/m/ip,1/m/key"}
+    request = rf.post("/accounts/login/", REMOTE_ADDR="198.51.100.10")
+    first = sign_in_limits.try_sign_in(request, "one account")
+    assert sign_in_limits.try_sign_in(request, "one account") is None  # 1 a minute per key
+    second = sign_in_limits.try_sign_in(request, "another account")
+    assert first and second and sign_in_limits.try_sign_in(request, "a third") is None
+    first.rollback()
+    assert sign_in_limits.try_sign_in(request, "one account")  # its failure was taken back
+    assert sign_in_limits.try_sign_in(request, "a fourth") is None  # 3 attempts a minute

@@ -233,3 +233,17 @@ def test_while_redis_is_away_the_daily_sms_budget_is_counted_from_postgresql(red
     _queued("+919876543210")
     with pytest.raises(SmsBlocked, match="daily"):
         allow_send(ip="203.0.113.9", destination="+917012345678")
+
+
+def test_while_redis_is_away_sign_in_goes_on_under_the_per_account_delays(redis_away, caplog):
+    from django.test import Client
+
+    from tests.helpers import sign_in, sign_up
+
+    sign_up(Client(), phone="98765 43210")
+    assert sign_in(Client(REMOTE_ADDR="203.0.113.5"), "+919876543210").status_code == 302
+    assert "sign-in limits unavailable" in caplog.text
+    for n in range(7):  # the database's counters still stop a guessing run
+        sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password="Wrong!Pass9")
+    refused = sign_in(Client(REMOTE_ADDR="203.0.113.99"), "+919876543210", password="Wrong!Pass9")
+    assert "Too many failed sign-in attempts" in refused.content.decode()
