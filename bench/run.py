@@ -36,6 +36,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # Sign-ins are CPU-bound: a few per core in flight saturate the server (more only queue), and
 # the stock site's slower hash would run into the timeout.
 SIGN_INS_IN_FLIGHT = 4 * CORES
+# Celery worker processes, as docker-compose.yml's WORKER_CONCURRENCY.
+WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "2"))
 
 
 @dataclass
@@ -531,7 +533,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
             "config",
             "worker",
             "--loglevel=WARNING",
-            f"--concurrency={CORES}",
+            f"--concurrency={WORKER_CONCURRENCY}",
         ],
         env,
     )
@@ -558,7 +560,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
             "cpu": platform.processor() or platform.machine(),
             "load_average_at_end": os.getloadavg(),
             "gunicorn": {"workers": config.workers, "threads": config.threads},
-            "celery_concurrency": CORES,
+            "celery_concurrency": WORKER_CONCURRENCY,
             "argon2": {
                 "memory_kib": int(env["ARGON2_MEMORY_KIB"]),
                 "time_cost": int(env["ARGON2_TIME_COST"]),
