@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from redis.exceptions import RedisError
-
-from config.cache import StrictRedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def try_sign_in(request: HttpRequest, key: str) -> Allowed | None:
     names the account and IP (the adapter's `_get_login_attempts_cache_key`)."""
     config = settings.SIGN_IN_RATE_LIMITS
     cache = caches["default"]
-    if not isinstance(cache, StrictRedisCache):
+    if not isinstance(cache, RedisCache):
         return _with_allauth(request, key, config)
     attempts = _rates(cache, request, key, "login", config)
     failures = _rates(cache, request, key, "login_failed", config)
