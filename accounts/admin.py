@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from accounts import phones
 from accounts.actions.moderation import moderate
 from accounts.models import Consent, ModerationAction, SecurityEvent, SmsSecondFactor, User
+from verification.admin import ReadOnlyAdmin
 from verification.models import OutboundMessage
 
 if TYPE_CHECKING:
@@ -478,7 +479,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The moderation log: read-only."""
 
     list_display = ["created_at", "action", "user", "actor", "short_reason", "shared_with_user"]
@@ -504,15 +505,6 @@ class ModerationActionAdmin(admin.ModelAdmin):
     @admin.display(description=_("reason"))
     def short_reason(self, entry: ModerationAction) -> str:
         return entry.reason[:80]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # allauth's own admin pages for authenticators and sessions would show encrypted secrets and

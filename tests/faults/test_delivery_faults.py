@@ -24,8 +24,7 @@ from tests.processes import (
     start_worker,
     wait_until,
 )
-from tests.verification.test_smtp import Mailbox, smtp_at
-from verification.actions.messages import queue_message
+from tests.verification.test_smtp import Mailbox, queue_email, smtp_at
 from verification.models import Channel, OutboundMessage
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -220,18 +219,6 @@ def _pipe(source: socket.socket, target: socket.socket) -> None:
         for end in (source, target):
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-
-
-def queue_email() -> OutboundMessage:
-    """An email, delivered inline as it is queued (tasks run eagerly here)."""
-    message = queue_message(
-        channel="email",
-        to="asha@example.com",
-        template="accounts/messages/account_exists",
-        language="en",
-    )
-    message.refresh_from_db()
-    return message
 
 
 def test_an_smtp_server_that_drops_connections_is_retried_then_delivers_once(settings):

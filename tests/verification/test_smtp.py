@@ -9,6 +9,7 @@ from aiosmtpd.smtp import SMTP
 
 from tests.processes import free_port
 from verification.actions.messages import queue_message
+from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +50,18 @@ def smtp_server(settings):
     controller.stop()
 
 
+def queue_email(to: str = "asha@example.com") -> OutboundMessage:
+    """An email, delivered inline as it is queued (tasks run eagerly here)."""
+    message = queue_message(
+        channel="email",
+        to=to,
+        template="accounts/messages/account_exists",
+        language="en",
+    )
+    message.refresh_from_db()
+    return message
+
+
 def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
     message = queue_message(
         channel="email",
@@ -76,25 +89,13 @@ def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
 
 def test_a_refused_recipient_is_a_permanent_failure(smtp_server):
     smtp_server.refuse_with = "550 No such user"
-    message = queue_message(
-        channel="email",
-        to="nobody@example.com",
-        template="accounts/messages/account_exists",
-        language="en",
-    )
-    message.refresh_from_db()
+    message = queue_email(to="nobody@example.com")
     assert message.status == "failed" and message.error_code == "550" and message.attempts == 1
 
 
 def test_an_unreachable_server_is_retried_then_recorded(settings):
     settings.MESSAGE_DELIVERY_MAX_RETRIES = 2
     smtp_at(settings, free_port(), timeout=2)
-    message = queue_message(
-        channel="email",
-        to="asha@example.com",
-        template="accounts/messages/account_exists",
-        language="en",
-    )
-    message.refresh_from_db()
+    message = queue_email()
     assert message.status == "failed" and message.attempts == 3
     assert "SMTP connection" in message.error_message
