@@ -13,3 +13,8 @@ def purge_old_locations() -> int:
 @shared_task
 def expire_commands() -> int:
     return actions.expire_commands()
+
+
+@shared_task
+def write_last_seen() -> int:
+    return actions.write_last_seen()

@@ -111,6 +111,9 @@ if DATABASE_URL:
     # .iterator() reads in one go instead of through a server-side cursor (DECLARE, FETCH and
     # CLOSE for a handful of rows), and the portal runs behind a transaction-mode pooler.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, checking only connections idle for a second (config/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "config.postgresql"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -169,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-old-locations": {"task": "devices.tasks.purge_old_locations", "schedule": 60 * 60},
     "expire-commands": {"task": "devices.tasks.expire_commands", "schedule": 60},
+    "write-last-seen": {"task": "devices.tasks.write_last_seen", "schedule": 60},
     "forget-old-sign-in-failures": {
         "task": "accounts.tasks.forget_old_sign_in_failures",
         "schedule": 24 * 60 * 60,

@@ -250,14 +250,68 @@ def test_removing_a_device_needs_a_fresh_confirmation_and_deletes_its_locations(
     assert phone.call("GET", "commands/").status_code == 401
 
 
-def test_polling_with_nothing_pending_costs_one_query(owner, phone):
+def _seen_minutes_ago(minutes: int) -> None:
+    Device.objects.update(last_seen_at=timezone.now() - timedelta(minutes=minutes))
+
+
+@pytest.mark.services
+def test_polling_with_nothing_pending_costs_one_query_and_the_seen_time_follows_by_beat(
+    owner, phone
+):
     phone.enroll(PHONE)
+    _seen_minutes_ago(5)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {phone.token}")
-    client.get("/api/v1/device/commands/")  # the first poll of the minute notes the device seen
-    with CaptureQueriesContext(connection) as queries:
-        answer = client.get("/api/v1/device/commands/")
-    assert answer.status_code == 200 and answer.json() == []
-    assert len(queries) == 1, [q["sql"] for q in queries]
+    for _ in range(2):  # the first poll of the minute notes the time in Redis
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get("/api/v1/device/commands/")
+        assert answer.status_code == 200 and answer.json() == []
+        assert len(queries) == 1, [q["sql"] for q in queries]
+    polled_at = timezone.now()
+    assert polled_at - Device.objects.get().last_seen_at > timedelta(minutes=4)
+
+    assert actions.write_last_seen() == 1
+    assert polled_at - Device.objects.get().last_seen_at < timedelta(seconds=5)
+    assert actions.write_last_seen() == 0  # nothing new
+
+
+@pytest.mark.services
+def test_a_seen_time_never_goes_back_and_a_copy_cut_short_is_finished_next_time(owner, phone):
+    phone.enroll(PHONE)
+    _seen_minutes_ago(5)
+    phone.call("GET", "commands/")
+    client, key = actions._seen_store()
+    client.rename(key, key + ":writing")  # a copy that stopped before writing anything
+    later = timezone.now() + timedelta(minutes=3)
+    Device.objects.update(last_seen_at=later)  # a location report in the meantime
+    assert actions.write_last_seen() == 1
+    assert Device.objects.get().last_seen_at == later
+    assert not client.exists(key + ":writing")
+
+
+def test_without_redis_a_poll_writes_the_seen_time_to_the_row(owner, phone, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    phone.enroll(PHONE)
+    _seen_minutes_ago(5)
+    assert phone.call("GET", "commands/").json() == []
+    assert timezone.now() - Device.objects.get().last_seen_at < timedelta(seconds=5)
+    assert actions.write_last_seen() == 0
+
+
+@pytest.mark.services
+def test_while_redis_is_away_a_poll_writes_the_seen_time_to_the_row(owner, phone, settings):
+    from tests.processes import free_port
+
+    phone.enroll(PHONE)
+    _seen_minutes_ago(5)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    assert phone.call("GET", "commands/").json() == []
+    assert timezone.now() - Device.objects.get().last_seen_at < timedelta(seconds=5)
 
 
 def test_beat_jobs_purge_old_locations_and_expire_stale_commands(owner, phone, settings):
