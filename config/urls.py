@@ -13,6 +13,9 @@ admin.site.has_permission = has_admin_access  # type: ignore[method-assign]
 admin.site.site_header = "Account Portal admin"
 
 urlpatterns = [
+    # Phones poll and report far more often than people load pages: their URLs are tried first.
+    path("api/v1/device/", include("devices.device_urls")),
+    path("api/v1/device/", include("cloud.device_urls")),
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     # The portal's own sign-up page comes before allauth's URLs so it takes /accounts/signup/.
     path("", include("accounts.urls")),

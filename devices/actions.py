@@ -156,10 +156,7 @@ def note_seen(device: Device) -> None:
     if store is not None:
         client, key = store
         try:
-            pipe = client.pipeline(transaction=False)
-            pipe.hset(key, str(device.pk), now.timestamp())
-            pipe.expire(key, _SEEN_KEPT)
-            pipe.execute()
+            client.hset(key, str(device.pk), now.timestamp())
             return
         except RedisError as error:
             logger.warning("last-seen time written to the database, not Redis (%s)", error)
@@ -197,16 +194,12 @@ def _write_seen(times: dict[int, datetime], chunk: int = 500) -> int:
 
 
 def _seen_store():
-    """The Redis client behind the cache and the key of the noted times; None where the cache
-    is not Redis."""
+    """The Redis client behind the cache and the key of the noted times (a hash with a field
+    per device, so never more than one entry per device); None where the cache is not Redis."""
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return None
     return cache._cache.get_client(write=True), cache.make_key("devices:last-seen")  # type: ignore[attr-defined]
-
-
-# Without beat, the noted times are dropped after a day rather than kept for ever.
-_SEEN_KEPT = 24 * 60 * 60
 
 
 def revoke_device_tokens(*, user: User) -> int:

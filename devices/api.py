@@ -26,6 +26,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -94,6 +95,8 @@ class IsDevice(BasePermission):
 class DeviceApi(APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [IsDevice]
+    # Phones read JSON; the browsable API's HTML is for people.
+    renderer_classes = [JSONRenderer]
 
     @property
     def device(self) -> Device:
@@ -431,7 +434,7 @@ class PendingCommandsApi(DeviceApi):
     def get(self, request: Request) -> Response:
         actions.note_seen(self.device)
         commands = actions.open_commands_for(self.device)
-        return Response(CommandOutput(commands, many=True).data)
+        return Response(CommandOutput(commands, many=True).data if commands else [])
 
 
 class AcknowledgeApi(DeviceApi):
