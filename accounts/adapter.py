@@ -6,6 +6,7 @@ from functools import reduce
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
@@ -53,6 +54,10 @@ class AccountAdapter(DefaultAccountAdapter):
         """Numbers are verified before they are stored, so there is nothing left to mark."""
 
     def get_user_by_phone(self, phone: str):
+        # At sign-in the checks before the password have read the account already.
+        for user in named_in_request(context.request):
+            if user.phone and user.phone.as_e164 == phone:
+                return user
         return User.objects.filter(phone=phone).first()
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
@@ -106,8 +111,10 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- Sign-in stages: our second-factor step (app, recovery code or SMS) replaces allauth's
     # MFA step and its separate "trust this browser" page (a checkbox on our step instead).
     def get_login_stages(self) -> list[str]:
+        ours = "accounts.stages.EmailVerificationStage"
+        replaced = {"allauth.account.stages.EmailVerificationStage": ours}
         stages = [
-            stage
+            replaced.get(stage, stage)
             for stage in super().get_login_stages()
             if stage
             not in ("allauth.mfa.stages.AuthenticateStage", "allauth.mfa.stages.TrustStage")
@@ -178,14 +185,17 @@ class AccountAdapter(DefaultAccountAdapter):
             lookups.append(Q(phone=credentials["phone"]))
         if credentials.get("email"):
             lookups.append(Q(email__iexact=credentials["email"]))
-        accounts = (
-            list(User.objects.filter(reduce(operator.or_, lookups)).only("pk")[:2])
-            if lookups
-            else []
-        )
+        accounts = list(User.objects.filter(reduce(operator.or_, lookups))[:2]) if lookups else []
         if request is not None:
             request.accounts_named = (asked, accounts)
         return accounts
+
+
+def named_in_request(request) -> list[User]:
+    """The accounts the sign-in being checked in this request names, read in full by the checks
+    before the password (`_accounts_named_by`), so the password check need not read them again."""
+    named = getattr(request, "accounts_named", None)
+    return named[1] if named else []
 
 
 class MFAAdapter(DefaultMFAAdapter):

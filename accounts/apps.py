@@ -7,7 +7,16 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and security")
 
     def ready(self) -> None:
+        from allauth.account.signals import user_logged_in
+        from allauth.usersessions import signals as usersessions
         from django.db.models.signals import post_migrate
+
+        from accounts import user_sessions
+
+        # Two statements per sign-in instead of three per earlier session (user_sessions.py),
+        # in allauth's place among the receivers.
+        user_logged_in.disconnect(usersessions.on_user_logged_in)
+        user_logged_in.connect(user_sessions.on_user_logged_in)
 
         from accounts import signals  # noqa: F401 - connects the receivers
 

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.adapter import named_in_request
 from accounts.models import User
 
 
@@ -11,7 +12,13 @@ class AccountIdBackend(ModelBackend):
         account_id = kwargs.get("account_id") or username
         if not account_id or not password:
             return None
-        user = User.objects.filter(account_id=account_id).first()
+        user = (
+            next(
+                (user for user in named_in_request(request) if user.account_id == account_id),
+                None,
+            )
+            or User.objects.filter(account_id=account_id).first()
+        )
         if user is None:
             User().set_password(password)  # same work as a real check: no timing oracle
             return None

@@ -14,6 +14,7 @@ import pyotp
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import messages
@@ -38,12 +39,15 @@ class NoPhone(Exception):  # noqa: N818 - reads as a condition
 
 def second_factor_methods(user: User) -> list[str]:
     """'app' and/or 'sms', in that order: the second factors this person has on."""
-    methods = []
-    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        methods.append("app")
-    if SmsSecondFactor.objects.filter(user=user, enabled_at__isnull=False).exists():
-        methods.append("sms")
-    return methods
+    app = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+    sms = SmsSecondFactor.objects.filter(user=OuterRef("pk"), enabled_at__isnull=False)
+    found = (
+        User.objects.filter(pk=user.pk)
+        .values_list(Exists(app), Exists(sms))  # one query for both
+        .first()
+    )
+    on = found or (False, False)
+    return [method for method, is_on in zip(("app", "sms"), on, strict=True) if is_on]
 
 
 def sms_phone(user: User) -> str:

@@ -2,6 +2,8 @@
 person has the authenticator app or SMS on and this browser is not trusted. allauth's stage
 knows nothing of SMS (its login stages are an internal API: django-allauth is pinned)."""
 
+from allauth.account import stages
+from allauth.account.app_settings import EmailVerificationMethod
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.internal.constants import LoginStageKey
@@ -22,3 +24,14 @@ class SecondFactorStage(LoginStage):
             return None, True
         self.state["authentication_required"] = True
         return headed_redirect_response("mfa_authenticate"), True
+
+
+class EmailVerificationStage(stages.EmailVerificationStage):
+    """allauth's, without the query it makes on every sign-in: with optional verification it
+    acts only on the sign-in that ends a sign-up."""
+
+    def handle(self):
+        login = self.login
+        if login.email_verification == EmailVerificationMethod.OPTIONAL and not login.signup:
+            return None, True
+        return super().handle()

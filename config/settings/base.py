@@ -125,6 +125,8 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django's database sessions, each written once per request (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -195,6 +195,41 @@ def test_sessions_are_listed_and_can_be_signed_out_one_or_all(phone_client):
     assert phone_client.post("/account/sessions/", {"session": "x"}).status_code == 302
 
 
+def test_a_sign_in_drops_ended_sessions_in_one_statement_however_many_there_are(phone_client):
+    from datetime import timedelta
+
+    import time_machine
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    def statements_of_a_sign_in() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert sign_in(Client(), "+919876543210").status_code == 302
+        return [query["sql"] for query in captured]
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        few = statements_of_a_sign_in()
+        for _ in range(6):
+            sign_in(Client(), "+919876543210")
+        user = User.objects.get(phone="+919876543210")
+        rows = list(UserSession.objects.filter(user=user).order_by("created_at"))
+        assert len(rows) == 8  # the sign-up's, and seven sign-ins
+        Session.objects.filter(session_key__in=[rows[1].session_key, rows[2].session_key]).delete()
+        Session.objects.filter(session_key=rows[3].session_key).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+        clock.shift(120)
+        many = statements_of_a_sign_in()
+    assert len(many) == len(few), many
+    left = set(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    assert len(left) == 6 and not {rows[1].session_key, rows[2].session_key} & left
+    assert rows[3].session_key not in left and rows[0].session_key in left
+    assert phone_client.get("/account/sessions/").context["sessions"][0]["current"]
+
+
 def test_changing_the_password_can_keep_or_end_the_other_sessions(phone_client):
     other = Client()
     sign_in(other, "+919876543210")

@@ -1,0 +1,68 @@
+"""Django's database sessions, written once per request.
+
+Django's `create()` (on every sign-in, through `cycle_key`) checks that a new key is free with
+a SELECT, inserts the session in a transaction of its own, and the session middleware then
+updates the same row at the end of the request: five round trips for one row. Here a new
+session gets its key at once and is inserted, once, when the middleware saves it; a key that is
+somehow taken (32 random characters: it never happens) makes that save pick another. Outside a
+transaction a save is one statement, without Django's BEGIN and COMMIT around it.
+"""
+
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.utils.crypto import get_random_string
+
+
+class SessionStore(db.SessionStore):
+    _unsaved = False
+
+    def _get_new_session_key(self) -> str:
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def create(self) -> None:
+        self._session_key = self._get_new_session_key()
+        self._unsaved = True
+        self.modified = True
+        if not hasattr(self, "_session_cache"):
+            # Nothing to load for a key that was never stored.
+            self._session_cache: dict = {}
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            self.create()
+        if not self._unsaved:
+            self._write(must_create)
+            return
+        while True:
+            try:
+                self._write(must_create=True)
+            except CreateError:
+                self._session_key = self._get_new_session_key()
+                continue
+            self._unsaved = False
+            return
+
+    def _write(self, must_create: bool) -> None:
+        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
+        obj = self.create_model_instance(data)
+        using = router.db_for_write(self.model, instance=obj)
+        try:
+            if connections[using].in_atomic_block:
+                with transaction.atomic(using=using):
+                    obj.save(force_insert=must_create, force_update=not must_create, using=using)
+            else:
+                obj.save(force_insert=must_create, force_update=not must_create, using=using)
+        except IntegrityError:
+            if must_create:
+                raise CreateError from None
+            raise
+        except DatabaseError:
+            if not must_create:
+                raise UpdateError from None
+            raise
+
+    def exists(self, session_key: str) -> bool:
+        if session_key == self._session_key and self._unsaved:
+            return True
+        return super().exists(session_key)
