@@ -62,6 +62,12 @@ class SessionStore(db.SessionStore):
                 raise UpdateError from None
             raise
 
+    def delete(self, session_key: str | None = None) -> None:
+        # One DELETE (Django's reads the row first).
+        key = self.session_key if session_key is None else session_key
+        if key is not None:
+            self.model.objects.filter(session_key=key)._raw_delete(router.db_for_write(self.model))
+
     def exists(self, session_key: str) -> bool:
         if session_key == self._session_key and self._unsaved:
             return True
