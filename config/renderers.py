@@ -9,8 +9,8 @@ be rendered by the templates again.
 """
 
 from django.forms.renderers import TemplatesSetting
-from django.forms.utils import flatatt
-from django.utils.html import format_html
+
+from accounts.html import input_tag
 
 PLAIN_INPUTS = frozenset(
     f"django/forms/widgets/{kind}.html"
@@ -38,12 +38,9 @@ class FormRenderer(TemplatesSetting):
 def plain_input(widget: dict) -> str:
     """What `django/forms/widgets/input.html` writes."""
     # attrs.html leaves out False, writes True as a bare name, and anything else as a value.
-    attrs = {name: value for name, value in widget["attrs"].items() if value is not False}
-    value = widget["value"]
-    return format_html(
-        '<input type="{}" name="{}"{}{}>',
-        widget["type"],
-        widget["name"],
-        format_html(' value="{}"', value) if value is not None else "",
-        flatatt({name: "None" if value is None else value for name, value in attrs.items()}),
-    )
+    attrs = {
+        name: "None" if value is None else value
+        for name, value in widget["attrs"].items()
+        if value is not False
+    }
+    return input_tag(widget["type"], widget["name"], widget["value"], attrs)

@@ -53,3 +53,24 @@ def test_the_portal_overrides_none_of_these_templates():
     ]:
         origin = Path(get_template(name).origin.name)
         assert origin.is_relative_to(django_forms), origin
+
+
+def test_attributes_are_written_and_escaped_as_django_writes_them():
+    from django.forms.utils import flatatt
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from accounts.html import attributes
+
+    attrs = {
+        "title": gettext_lazy("Sign in"),
+        "data-b": 'say "hi" & <bye>',
+        "data-a": 7,
+        "aria-label": mark_safe("<b>safe</b>"),
+        "required": True,
+        "disabled": False,
+        "placeholder": None,
+        "autofocus": True,
+    }
+    assert attributes(attrs) == flatatt(attrs)
+    assert attributes({}) == flatatt({}) == ""
