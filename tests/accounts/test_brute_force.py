@@ -125,6 +125,7 @@ def test_a_sign_in_is_logged_with_its_ip_and_browser(owner):
     assert event.detail == {"browser": "Chrome on Android"}
 
 
+@pytest.mark.services  # SQLite's in-memory test database refuses parallel writers at once
 def test_parallel_tries_after_a_delay_get_one_check_between_them(owner):
     """Twenty tries sent at once when a delay ends: one is checked, the rest wait."""
     from concurrent.futures import ThreadPoolExecutor
