@@ -2,13 +2,12 @@
 
 import os
 
-import pyotp
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from tests.helpers import code_sent_to, send_code, sign_up
+from tests.helpers import app_code, code_sent_to, send_code, sign_up
 from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,10 +20,7 @@ def with_second_factor(client: Client, password: str = STAFF_PASSWORD) -> str:
     """Turn on the authenticator app for the signed-in client; returns its key."""
     client.post("/account/verify/?next=/", {"method": "password", "password": password})
     key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
-    assert (
-        client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(key).now()}).status_code
-        == 302
-    )
+    assert client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)}).status_code == 302
     return key
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import SecurityEvent, SmsSecondFactor, User
-from tests.helpers import GOOD_PASSWORD, code_sent_to, last_message_to, sign_in, sign_up
+from tests.helpers import GOOD_PASSWORD, app_code, code_sent_to, last_message_to, sign_in, sign_up
 from verification.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +44,7 @@ def turn_on_app(client) -> str:
     page = client.get("/accounts/2fa/totp/activate/")
     key = page.context["form"].secret
     assert page.context["totp_svg_data_uri"].startswith("data:image/svg+xml;base64,")
-    done = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(key).now()})
+    done = client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)})
     assert done.status_code == 302
     return key
 
@@ -172,7 +172,7 @@ def test_turning_off_two_factor_needs_the_second_factor(phone_client):
         refused = phone_client.get("/accounts/2fa/totp/deactivate/")
         assert refused.url.startswith("/account/verify/") and "factor=2" in refused.url
         assert phone_client.get(refused.url).context["methods"] == ["app"]
-        phone_client.post(refused.url, {"method": "app", "code": pyotp.TOTP(key).now()})
+        phone_client.post(refused.url, {"method": "app", "code": app_code(key)})
         assert phone_client.post("/accounts/2fa/totp/deactivate/").status_code == 302
     assert not User.objects.get(phone=PHONE).authenticator_set.exists()
 
@@ -258,7 +258,7 @@ def test_notices_arrive_for_two_factor_on_and_off(signup, inbox, settings):
     sign_up(client, **signup)
     key = turn_on_app(client)
     assert "turned on" in last_message_to(inbox).body
-    client.post("/account/verify/?factor=2", {"method": "app", "code": pyotp.TOTP(key).now()})
+    client.post("/account/verify/?factor=2", {"method": "app", "code": app_code(key)})
     client.post("/accounts/2fa/totp/deactivate/")
     assert "turned off" in last_message_to(inbox).body
     channel = "sms" if inbox == PHONE else "email"

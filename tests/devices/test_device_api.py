@@ -13,7 +13,7 @@ from accounts.models import SecurityEvent, User
 from devices import actions
 from devices.models import Command, Device, Location
 from tests.devices.conftest import PHONE, Phone, Portal
-from tests.helpers import sign_up
+from tests.helpers import app_code, sign_up
 from verification.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -343,7 +343,6 @@ def test_the_api_is_described_in_the_openapi_schema(client):
 
 
 def test_a_device_signs_in_with_the_second_factor_by_app_or_sms(owner, phone, settings):
-    import pyotp
 
     from tests.helpers import code_sent_to
 
@@ -355,7 +354,7 @@ def test_a_device_signs_in_with_the_second_factor_by_app_or_sms(owner, phone, se
     client.post("/account/two-factor/sms/", {"action": "verify", "code": code_sent_to(PHONE)})
     # Turning on SMS codes proved the second factor: adding the app needs nothing more now.
     key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
-    client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(key).now()})
+    client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)})
 
     first = phone.sign_in(PHONE)
     assert first.status_code == 200 and first.json()["methods"] == ["app", "sms"]
@@ -372,7 +371,7 @@ def test_a_device_signs_in_with_the_second_factor_by_app_or_sms(owner, phone, se
     assert reused.status_code == 400
     by_app = phone.sign_in(PHONE, hardware="imei-tablet-0001").json()["flow"]
     app = requests.post(
-        url, json={"flow": by_app, "method": "app", "code": pyotp.TOTP(key).now()}, timeout=10
+        url, json={"flow": by_app, "method": "app", "code": app_code(key)}, timeout=10
     )
     assert app.status_code == 201
     forged = requests.post(url, json={"flow": "x" + flow, "method": "app", "code": "1"}, timeout=10)
