@@ -10,6 +10,7 @@ from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
+from django.http import HttpRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -43,6 +44,13 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     # --- Phone numbers: stored on User.phone, verified when the account was created -----------
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Asked five times in a sign-in (limits, log, sessions); the headers do not change.
+        known = getattr(request, "_client_ip", None)
+        if known is None:
+            known = request._client_ip = super().get_client_ip(request)  # type: ignore[attr-defined]
+        return known
+
     def get_phone(self, user) -> tuple[str, bool] | None:
         return (str(user.phone), True) if user.phone else None
 

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_logged_in
         from allauth.usersessions import signals as usersessions
+        from django.contrib.auth.signals import user_logged_in as django_logged_in
         from django.db.models.signals import post_migrate
 
         from accounts import user_sessions
@@ -19,6 +20,11 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(user_sessions.on_user_logged_in)
 
         from accounts import signals  # noqa: F401 - connects the receivers
+
+        # Django's last-login receiver saves the whole model (its signals, its checks): one
+        # UPDATE does it (accounts.signals.note_last_login).
+        django_logged_in.disconnect(dispatch_uid="update_last_login")
+        django_logged_in.connect(signals.note_last_login, dispatch_uid="update_last_login")
 
         post_migrate.connect(_moderators_group, sender=self)
 

@@ -1,6 +1,8 @@
 """Failed sign-ins: limited per IP, per account and IP, and per account from any IP with a
 short growing delay the owner's own browsers skip; 100 in a row need a reset by code."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.test import Client
@@ -243,3 +245,18 @@ def test_in_redis_the_same_limits_are_counted_in_one_script(settings, rf):
     first.rollback()
     assert sign_in_limits.try_sign_in(request, "one account")  # its failure was taken back
     assert sign_in_limits.try_sign_in(request, "a fourth") is None  # 3 attempts a minute
+
+
+def test_a_sign_in_notes_the_last_login_in_one_update(owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    User.objects.filter(phone="+919876543210").update(last_login=None)
+    with CaptureQueriesContext(connection) as captured:
+        assert sign_in(Client(), "+919876543210").status_code == 302
+    user = User.objects.get(phone="+919876543210")
+    assert user.last_login is not None and timezone.now() - user.last_login < timedelta(seconds=5)
+    updates = [
+        query["sql"] for query in captured if query["sql"].startswith('UPDATE "accounts_user"')
+    ]
+    assert len(updates) == 1 and updates[0].startswith('UPDATE "accounts_user" SET "last_login" ')
