@@ -166,21 +166,27 @@ def note_seen(device: Device) -> None:
 def write_last_seen() -> int:
     """Copy the last-seen times noted in Redis to the device rows (a time never goes back).
     The times being copied sit under a key of their own until written, so a copy cut short is
-    finished by the next one. Returns how many devices were updated."""
+    finished by the next one; times noted meanwhile wait for the next run, so a run does a
+    bounded amount of work however busy the polls are. Returns how many devices were updated."""
     store = _seen_store()
     if store is None:
         return 0
     client, key = store
     writing = key + ":writing"
-    updated = 0
-    while True:
-        seen = client.hgetall(writing)
-        if seen:
-            times = {int(pk): datetime.fromtimestamp(float(at), UTC) for pk, at in seen.items()}
-            updated += _write_seen(times)
-            client.delete(writing)
-        if not client.exists(key) or not client.renamenx(key, writing):
-            return updated
+    updated = _copy_seen(client, writing)  # what a run cut short left
+    if client.exists(key) and client.renamenx(key, writing):
+        updated += _copy_seen(client, writing)
+    return updated
+
+
+def _copy_seen(client, writing: str) -> int:
+    seen = client.hgetall(writing)
+    if not seen:
+        return 0
+    times = {int(pk): datetime.fromtimestamp(float(at), UTC) for pk, at in seen.items()}
+    updated = _write_seen(times)
+    client.delete(writing)
+    return updated
 
 
 def _write_seen(times: dict[int, datetime], chunk: int = 500) -> int:
