@@ -1,18 +1,23 @@
 """Sign-in and sign-up forms."""
 
 import re
+import secrets
+from datetime import timedelta
 from functools import lru_cache
 
 from allauth.account.forms import ChangePasswordForm as BaseChangePasswordForm
 from allauth.account.forms import LoginForm
 from allauth.core import context
+from captcha.conf import settings as captcha_settings
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 from django.forms import BoundField
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -204,7 +209,15 @@ class CaptchaBoundField(BoundField):
 
 class CaptchaInput(CaptchaTextInput):
     """django-simple-captcha's widget, its two inputs (the key, hidden, and the answer) written
-    as Django's input template writes them, without a template each."""
+    as Django's input template writes them, without a template each, and its challenge stored
+    by `new_challenge`."""
+
+    def fetch_captcha_store(self, name, value, attrs=None, generator=None):
+        # What the library's method sets, without its check that its URLs are included (on
+        # every page) and with the challenge stored by one INSERT.
+        self._key = new_challenge(generator)
+        self._value = [self._key, ""]
+        self.id_ = self.build_attrs(attrs).get("id")
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -215,6 +228,23 @@ class CaptchaInput(CaptchaTextInput):
             )
         )
         return context
+
+
+def new_challenge(generator=None) -> str:
+    """A new CAPTCHA challenge, stored as `CaptchaStore.generate_key` stores it (the answer in
+    lower case, expiring after CAPTCHA_TIMEOUT minutes), by one written-out INSERT instead of
+    a model save; its key comes from `secrets`. Returns the key."""
+    challenge, response = captcha_settings.get_challenge(generator)()
+    key = secrets.token_hex(20)
+    expiration = timezone.now() + timedelta(minutes=int(captcha_settings.CAPTCHA_TIMEOUT))
+    expires = connection.ops.adapt_datetimefield_value(expiration)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO captcha_captchastore (challenge, response, hashkey, expiration)"
+            " VALUES (%s, %s, %s, %s)",
+            [challenge, response.lower(), key, expires],
+        )
+    return key
 
 
 class ContactWithCaptchaForm(ContactForm):

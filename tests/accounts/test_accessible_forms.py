@@ -7,6 +7,9 @@ from collections import Counter
 
 import pytest
 from captcha.conf import settings as captcha_settings
+from django import forms
+from django.template import Context, Template
+from django.utils.safestring import mark_safe
 
 from tests.helpers import create_account, send_code
 
@@ -94,3 +97,35 @@ def test_with_flite_the_captcha_can_be_heard(client, path):
     assert answer["Content-Type"] == "audio/wav"
     sound = b"".join(answer.streaming_content)
     assert sound[:4] == b"RIFF" and sound[8:12] == b"WAVE" and len(sound) > 10_000
+
+
+class _FieldsForm(forms.Form):
+    name = forms.CharField(label="Name <b>", help_text="Letters & spaces")
+    agree = forms.BooleanField(label="I agree")
+    rules = forms.CharField(help_text=mark_safe("<ul><li>rule</li></ul>"))  # noqa: S308
+
+
+def _field(form, name, label_text=""):
+    template = Template("{% load form_fields %}{% field form." + name + " label_text=text %}")
+    return template.render(Context({"form": form, "text": label_text}))
+
+
+def test_a_field_block_names_its_help_and_its_errors_and_escapes_what_it_shows():
+    form = _FieldsForm({"name": "", "agree": ""})
+    form.is_valid()
+    html = _field(form, "name")
+    assert html.startswith('<div class="field has-error">\n<label for="id_name">Name &lt;b&gt;')
+    assert 'aria-describedby="id_name_helptext id_name_error"' in tag(html, "id_name")
+    assert '<div class="help" id="id_name_helptext">Letters &amp; spaces</div>' in html
+    assert '<div class="errors" id="id_name_error" role="alert"><p class="error">' in html
+    # A checkbox comes before its label; help that is already HTML is kept as HTML.
+    agree = _field(form, "agree")
+    assert agree.startswith('<div class="field has-error checkbox">\n<input type="checkbox"')
+    assert agree.index("<input") < agree.index('<label for="id_agree">I agree</label>')
+    assert "<ul><li>rule</li></ul>" in _field(_FieldsForm(), "rules")
+
+
+def test_a_field_block_takes_a_label_of_the_page_and_no_errors_before_submission():
+    html = _field(_FieldsForm(), "name", label_text="Your <name>")
+    assert html.startswith('<div class="field">\n<label for="id_name">Your &lt;name&gt;</label>')
+    assert "error" not in html
