@@ -37,6 +37,8 @@ def seed(accounts: int) -> None:
                     account_id=ids.account_id(i),
                     phone=ids.phone(i),
                     password=password,
+                    # Set at sign-up, as on every account made through the portal's pages.
+                    language="en",
                     date_joined=now - timedelta(days=30),
                 )
                 for i in numbers

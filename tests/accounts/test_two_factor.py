@@ -1,6 +1,8 @@
 """Two-factor: the authenticator app (allauth, RFC 6238), codes by SMS (pyotp), recovery
 codes, "Trust this browser", and the second factor needed to change any of it."""
 
+import re
+
 import pyotp
 import pytest
 import time_machine
@@ -135,6 +137,36 @@ def test_the_authenticator_app_and_trust_this_browser(phone_client):
         clock.shift(31 * 24 * 60 * 60)  # trust lasts 30 days
         browser.post("/accounts/logout/")
         assert sign_in(browser, PHONE).url == "/accounts/2fa/authenticate/"
+
+
+def test_the_second_step_gives_the_session_a_new_key_by_one_update(phone_client, settings):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = turn_on_app(phone_client)
+    browser = Client()
+    assert sign_in(browser, PHONE).url == "/accounts/2fa/authenticate/"
+    before = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=before).exists()
+    with CaptureQueriesContext(connection) as captured:
+        done = browser.post("/accounts/2fa/authenticate/", {"method": "app", "code": app_code(key)})
+    assert done.url == "/account/"
+    after = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after != before
+    # The old key names nothing any more: the row now answers to the new one.
+    assert not Session.objects.filter(session_key=before).exists()
+    assert Session.objects.filter(session_key=after).exists()
+    writes = [
+        query["sql"]
+        for query in captured
+        if re.match(r'(INSERT INTO|UPDATE|DELETE FROM) "?django_session\b', query["sql"])
+    ]
+    assert len(writes) == 1 and writes[0].startswith("UPDATE"), writes
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert stale.get("/account/").status_code == 302  # to the sign-in page
+    assert browser.get("/account/").status_code == 200
 
 
 def test_a_recovery_code_signs_in_once(phone_client):
