@@ -3,6 +3,7 @@
 from allauth.account.signals import password_changed, password_set, user_logged_in
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
+from django.db import connection
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
@@ -25,9 +26,16 @@ def _signed_in(sender, request, user, **kwargs) -> None:
 
 
 def note_last_login(sender, user, **kwargs) -> None:
-    """Django's `update_last_login`, as one UPDATE (connected in apps.py in its place)."""
+    """Django's `update_last_login`, as one UPDATE, written out (connected in apps.py in its
+    place)."""
     user.last_login = timezone.now()
-    type(user)._default_manager.filter(pk=user.pk).update(last_login=user.last_login)
+    meta = type(user)._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {meta.db_table} SET {meta.get_field('last_login').column} = %s"  # noqa: S608
+            f" WHERE {meta.pk.column} = %s",
+            [connection.ops.adapt_datetimefield_value(user.last_login), user.pk],
+        )
 
 
 @receiver(password_changed)
