@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.actions import security
 from accounts.actions.sign_in import record_sign_in
 from accounts.languages import settle_language_on_sign_in
-from accounts.models import SecurityEvent
+from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
 
 # Sent when an account is suspended or banned, so other apps let go of it (devices revoke
@@ -29,13 +29,17 @@ def note_last_login(sender, user, **kwargs) -> None:
     """Django's `update_last_login`, as one UPDATE, written out (connected in apps.py in its
     place)."""
     user.last_login = timezone.now()
-    meta = type(user)._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {meta.db_table} SET {meta.get_field('last_login').column} = %s"  # noqa: S608
-            f" WHERE {meta.pk.column} = %s",
-            [connection.ops.adapt_datetimefield_value(user.last_login), user.pk],
+            _LAST_LOGIN, [connection.ops.adapt_datetimefield_value(user.last_login), user.pk]
         )
+
+
+# Names come from the model; every value is a parameter.
+_LAST_LOGIN = (
+    f"UPDATE {User._meta.db_table} SET {User._meta.get_field('last_login').column} = %s"  # noqa: S608
+    f" WHERE {User._meta.pk.column} = %s"
+)
 
 
 @receiver(password_changed)
