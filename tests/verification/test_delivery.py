@@ -90,6 +90,46 @@ def test_two_workers_racing_on_one_message_send_it_once(settings, twilio):
     assert len(busy) <= 1
 
 
+def test_a_first_attempt_is_claimed_and_recorded_by_one_statement_each(settings, twilio):
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SMS_BACKEND = "verification.backends.sms.TwilioSmsBackend"
+    message = OutboundMessage(channel="sms", kind="account_exists", to="+919876543210")
+    message.set_content(body="You already have an account.")
+    message.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        deliver_message(message_id=message.pk)
+
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["UPDATE", "UPDATE"]
+    assert twilio.form()["Body"] == "You already have an account."
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 1
+    assert message.provider_message_id and message.sent_at is not None
+    assert message.encrypted_content == "" and message.in_flight_until is None
+    assert message.unconfirmed_attempt_at is None
+
+
+def test_an_attempt_of_unknown_outcome_is_looked_up_not_claimed_again(settings, twilio):
+    """A message whose last attempt never heard back takes the locked path, which asks the
+    provider first: the written-out claim leaves it alone."""
+    from django.utils import timezone
+
+    settings.SMS_BACKEND = "verification.backends.sms.TwilioSmsBackend"
+    message = OutboundMessage(channel="sms", kind="account_exists", to="+919876543210")
+    message.set_content(body="You already have an account.")
+    message.attempts = 1
+    message.unconfirmed_attempt_at = timezone.now() - timezone.timedelta(minutes=5)
+    message.save()
+
+    deliver_message(message_id=message.pk)
+
+    message.refresh_from_db()
+    # The provider had no such message, so it was sent, once, as a second attempt.
+    assert message.status == "sent" and message.attempts == 2
+    assert len(twilio.requests) == 1
+
+
 @pytest.mark.services
 def test_the_suite_runs_on_postgresql_and_redis(settings):
     from django.core.cache import caches
