@@ -179,7 +179,8 @@ def markdown(results: dict) -> str:
         f"# Benchmark results ({run['started']})",
         "",
         f"{run['cores']} cores ({run['cpu']}), gunicorn {run['gunicorn']['workers']} workers x "
-        f"{run['gunicorn']['threads']} threads, Celery worker x{run['celery_concurrency']}, "
+        f"{run['gunicorn']['threads']} threads, Celery worker "
+        f"{run.get('celery_pool', 'prefork')} x{run['celery_concurrency']}, "
         f"{run['accounts']} accounts and {run['devices']} devices, "
         f"{run['seconds_per_phase']:g} s per phase{' (quick mode)' if run['quick'] else ''}. "
         f"Argon2id {a['memory_kib']} KiB, t={a['time_cost']}, p={a['parallelism']}: one hash "

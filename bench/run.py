@@ -36,8 +36,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # Sign-ins are CPU-bound: a few per core in flight saturate the server (more only queue), and
 # the stock site's slower hash would run into the timeout.
 SIGN_INS_IN_FLIGHT = 4 * CORES
-# Celery worker processes, as docker-compose.yml's WORKER_CONCURRENCY.
-WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "2"))
+# The Celery worker's pool and threads: the settings' defaults (WORKER_POOL, WORKER_CONCURRENCY).
+WORKER_POOL = os.environ.get("WORKER_POOL", "threads")
+WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "16"))
 
 
 @dataclass
@@ -436,6 +437,8 @@ def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> 
         "BENCH_QUERY_COUNT": "1",
         "WEB_CONCURRENCY": str(config.workers),
         "WEB_THREADS": str(config.threads),
+        "WORKER_POOL": WORKER_POOL,
+        "WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
         "BIND": f"127.0.0.1:{config.port}",
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "bench-token",
@@ -561,6 +564,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
             "load_average_at_end": os.getloadavg(),
             "gunicorn": {"workers": config.workers, "threads": config.threads},
             "celery_concurrency": WORKER_CONCURRENCY,
+            "celery_pool": WORKER_POOL,
             "argon2": {
                 "memory_kib": int(env["ARGON2_MEMORY_KIB"]),
                 "time_cost": int(env["ARGON2_TIME_COST"]),

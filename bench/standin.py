@@ -5,7 +5,10 @@ SID), and records when each SMS arrived, to whom, and its text. The load generat
 sign-up codes from it (`GET /code?to=+91...`), and the report reads the receipt times
 (`GET /received`) to measure delivery from enqueue to receipt.
 
-    python -m bench.standin --port 8781
+    python -m bench.standin --port 8781 [--answer-after-ms 150]
+
+`--answer-after-ms` holds each answer that long after the message is recorded, as Twilio's
+API takes a while over the internet (to size the worker's concurrency; the bench runs without).
 """
 
 import argparse
@@ -40,6 +43,7 @@ class StandIn(BaseHTTPRequestHandler):
             match = CODE.search(text)
             if match:
                 latest_code[to] = match.group(1)
+        time.sleep(self.server.answer_after)  # type: ignore[attr-defined]
         self.answer(201, {"sid": sid, "status": "queued", "to": to, "body": text})
 
     def do_GET(self):  # noqa: N802
@@ -71,8 +75,10 @@ class StandIn(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args().port
-    server = ThreadingHTTPServer(("127.0.0.1", port), StandIn)
+    parser.add_argument("--answer-after-ms", type=float, default=0)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), StandIn)
+    server.answer_after = args.answer_after_ms / 1000  # type: ignore[attr-defined]
     server.daemon_threads = True
     server.serve_forever()
 

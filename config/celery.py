@@ -3,6 +3,8 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -11,3 +13,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 from config import logging as _request_ids  # noqa: E402,F401 - carries request ids into tasks
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(sender=None, **kwargs) -> None:
+    """Database connections live across tasks as they do across requests: closed once older
+    than `CONN_MAX_AGE` or after an error, checked before reuse (`CONN_HEALTH_CHECKS`). A task
+    run inline (eager) is part of its caller's request and leaves them alone."""
+    if sender is None or not getattr(sender.request, "is_eager", False):
+        close_old_connections()

@@ -226,6 +226,8 @@ class Worker:
                 "TWILIO_HTTP_CLIENT": "tests.doubles.LoopbackTwilioHttpClient",
                 "TWILIO_LOOPBACK_URL": twilio.url,
                 "VAR_DIR": tempfile.mkdtemp(prefix="portal-worker-"),
+                # Celery takes `--pool=prefork` for its default and uses the setting instead.
+                "WORKER_POOL": pool,
             }
             | env
         )

@@ -162,6 +162,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks wait on Twilio and SMTP, not the CPU: threads, many of them (with 2 processes and an API
+# answering in 150 ms, a worker sent 13 SMS a second; bench/README.md). Network timeouts on
+# both clients stand in for task time limits, which only prefork enforces. Choose the pool here:
+# with this set, celery's command line takes `--pool=prefork` for its default and ignores it.
+CELERY_WORKER_POOL = env_choice("WORKER_POOL", "threads", {"threads", "prefork", "solo"})
+CELERY_WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 16, minimum=1)
+# Celery's Django fixup closes every database connection before and after each task unless this
+# is set, so each task opened a PostgreSQL connection of its own (a new server process: a third
+# of a delivery's CPU). Tasks keep theirs as requests do instead (config/celery.py).
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-codes": {

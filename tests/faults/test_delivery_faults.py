@@ -250,12 +250,13 @@ def test_an_smtp_server_that_always_drops_is_retried_then_recorded_failed(settin
     assert message.error_message == "SMTP connection: SMTPServerDisconnected"
 
 
+@pytest.mark.parametrize("pool", ["threads", "solo"])  # production's, and `make run`'s
 def test_a_worker_told_to_stop_mid_send_finishes_it_and_nothing_is_sent_again(
-    broker, to_broker, stand_in
+    broker, to_broker, stand_in, pool
 ):
     twilio = stand_in(["timeout"], late_by=2)  # slow, but within the client's 10 s
     message = queued_sms()
-    first = start_worker(broker=broker, twilio=twilio)
+    first = start_worker(broker=broker, twilio=twilio, pool=pool)
     try:
         enqueue(to_broker, broker, message)
         assert twilio.received.wait(30), "the worker never called Twilio"
@@ -268,7 +269,7 @@ def test_a_worker_told_to_stop_mid_send_finishes_it_and_nothing_is_sent_again(
     assert message.status == "sent"
 
     # A new worker on the same queue finds nothing left to send.
-    second = start_worker(broker=broker, twilio=twilio)
+    second = start_worker(broker=broker, twilio=twilio, pool=pool)
     try:
         time.sleep(5)
     finally:

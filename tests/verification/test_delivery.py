@@ -34,6 +34,37 @@ def test_a_real_worker_delivers_a_queued_message(celery_worker):
     assert "482913" in DevOutboxMessage.objects.get(to="+919876543210").body
 
 
+@pytest.mark.services
+def test_the_worker_keeps_its_database_connection_from_task_to_task(celery_worker):
+    """Celery's Django fixup would close it around every task: a new PostgreSQL server
+    process per message."""
+
+    def sessions_so_far() -> int:
+        time.sleep(1.2)  # backends report their statistics at most once a second
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    before = sessions_so_far()
+    messages = [
+        queue_message(
+            channel="sms",
+            to=f"+91987654321{n}",
+            template="accounts/messages/account_exists",
+            language="en",
+        )
+        for n in range(3)
+    ]
+    assert wait_for(
+        lambda: all(OutboundMessage.objects.get(pk=m.pk).status == "sent" for m in messages)
+    )
+    # At most the worker's first connection, if it had none open.
+    assert sessions_so_far() - before <= 1
+
+
 def test_nothing_is_enqueued_before_the_transaction_commits():
     with transaction.atomic():
         queue_message(
