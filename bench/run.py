@@ -263,9 +263,7 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
 
 
 async def drive_portal(config: Config, env: dict, meter: CpuMeter) -> dict:
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=512), timeout=load.TIMEOUT
-    ) as http:
+    async with aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http:
         target = load.Target(
             base=f"http://127.0.0.1:{config.port}",
             host=ids.HOST,
@@ -403,9 +401,7 @@ async def sms_delivery(config: Config, target: load.Target, env: dict) -> dict:
 
 
 async def drive_stock(config: Config, meter: CpuMeter) -> dict:
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=512), timeout=load.TIMEOUT
-    ) as http:
+    async with aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http:
         target = load.Target(base=f"http://127.0.0.1:{config.port + 2}", host=ids.HOST, http=http)
         site = load.StockScenarios(target, config.accounts)
         await site.prepare(0)
