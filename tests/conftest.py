@@ -108,6 +108,21 @@ def _worker_session(django_db_setup, django_db_blocker):
         yield worker
     finally:
         running.__exit__(None, None, None)
+        _drop_the_workers_connection(django_db_blocker)
+
+
+def _drop_the_workers_connection(django_db_blocker) -> None:
+    """The worker thread keeps its database connection from task to task (config/celery.py),
+    and it outlives the thread: end it, or the test database cannot be dropped."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
