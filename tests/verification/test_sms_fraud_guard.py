@@ -98,3 +98,29 @@ def test_an_account_meets_its_own_hourly_budget_whatever_the_numbers(settings):
     ]
     assert [a.status_code for a in answers] == [200, 200, 400]
     assert "Too many codes" in str(answers[2].context["contact_form"].non_field_errors())
+
+
+@pytest.mark.services
+def test_with_redis_a_send_counts_its_budgets_in_two_round_trips():
+    """One script for the per-IP and per-destination budgets, one for the number prefix and
+    the day; every counter gets its window as it is first counted."""
+    from django.core.cache import caches
+
+    from verification.limits import DAY, WINDOW, _key, allow_send
+
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+
+    def scripts_run() -> int:
+        stats = client.info("commandstats")
+        return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("eval", "evalsha"))
+
+    before = scripts_run()
+    assert allow_send(ip="203.0.113.9", destination="+919876500001")
+    assert scripts_run() - before == 2
+    assert allow_send(ip="203.0.113.9", destination="+919876500001")
+    to = cache.make_and_validate_key(_key("to", "+919876500001"))
+    assert int(client.get(to)) == 2
+    assert 0 < client.ttl(to) <= WINDOW
+    day = next(iter(client.scan_iter(cache.make_and_validate_key("sendlimit:sms-day:*"))))
+    assert 0 < client.ttl(day) <= DAY
