@@ -12,6 +12,8 @@ per hour, and a global budget per day. Its blocks are recorded for staff (Blocke
 While Redis is away the budgets a message can be traced to (per destination, per prefix, the
 day's SMS) are counted from the messages in PostgreSQL instead; the per-IP and per-account
 budgets are then not counted (the CAPTCHA and the code's own limits still stand).
+
+With Redis, a send's counters are counted by a Lua script in one round trip (two for an SMS).
 """
 
 import hashlib
