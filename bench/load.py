@@ -119,10 +119,10 @@ class Target:
     standin: str = ""
     queries: dict[str, list[int]] = field(default_factory=dict)
 
-    def count_queries(self, path: str, count: int | None) -> None:
+    def count_queries(self, path: str, count: int | None, times: int = 1) -> None:
         if count is not None:
             key = re.sub(r"[0-9a-f-]{36}", "<id>", path.split("?")[0])
-            self.queries.setdefault(key, []).append(count)
+            self.queries.setdefault(key, []).extend([count] * times)
 
 
 Operation = Callable[[], Awaitable[None]]
@@ -145,7 +145,9 @@ class PortalScenarios:
         with_app = [i for i in range(ids.RESERVED + 1, accounts) if ids.has_totp(i)]
         random.shuffle(password_only)
         random.shuffle(with_app)
+        self.password_only_list = password_only
         self.password_only = itertools.cycle(password_only)
+        self.with_app_list = with_app
         self.with_app = itertools.cycle(with_app)
         self.devices = [i for i in range(accounts) if i != ids.PENDING_DEVICE]
         self.new_numbers = itertools.count(random.randrange(10**6) * 100)
@@ -384,6 +386,7 @@ class StockScenarios:
         self.t = target
         numbers = list(range(1, accounts))
         random.shuffle(numbers)
+        self.number_list = numbers
         self.numbers = itertools.cycle(numbers)
         self.browsers: dict[int, Browser] = {}
         self.signed_in: Browser | None = None
@@ -440,6 +443,8 @@ class Phase:
     errors: int
     latencies: list[float]
     first_errors: list[str]
+    # SQL queries per request seen in the phase (wrk's phases): (label, count, requests)
+    queries: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def throughput(self) -> float:

@@ -188,7 +188,13 @@ def markdown(results: dict) -> str:
         f"scenarios), hash ceiling {run['hash_ceiling_per_second']:.1f}/s. Load average at the end "
         f"{', '.join(f'{x:.1f}' for x in run['load_average_at_end'])}: the machine is shared, so "
         "absolute numbers are context; the ratios are what count. The load generator runs on the "
-        "same cores (its CPU per operation is in brackets).",
+        "same cores (its CPU per operation is in brackets): "
+        + (
+            "wrk for every scenario made of fixed requests (bench/wrk.py), aiohttp for sign-up, "
+            "SMS and the mixed load."
+            if run.get("generator") == "wrk"
+            else "aiohttp (wrk is not installed)."
+        ),
         "",
         "| scenario | saturation /s | p50 / p95 / p99 ms at 50 % | p50 / p95 / p99 ms at 80 % "
         "| server CPU ms/op (generator) | SQL queries/request | errors | stock allauth /s |",

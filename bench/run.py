@@ -28,7 +28,7 @@ import argon2
 import psycopg
 
 from bench import identities as ids
-from bench import load, report, stock
+from bench import load, report, scripts, stock, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -195,12 +195,15 @@ class CpuMeter:
                     "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
                 )
             ]
-        times = os.times()
+        times = os.times()  # wrk's runs too, once each has ended
         return {
             "web": sum(_cpu_of(pid) for pid in _tree(self.web)),
             "worker": sum(_cpu_of(pid) for pid in _tree(self.worker)) if self.worker else 0.0,
             "database": self._database(backends),
-            "load_generator": times.user + times.system,
+            "load_generator": times.user
+            + times.system
+            + times.children_user
+            + times.children_system,
         }
 
 
@@ -226,21 +229,40 @@ class Scenario:
     make: object  # () -> Operation
     concurrency: int
     query_paths: tuple[str, ...] = ()
+    script: object = None  # () -> wrk.Script: the same operation for the wrk closed loop
 
 
 async def drive(config: Config, target: load.Target, scenario: Scenario, meter: CpuMeter) -> dict:
     operation = scenario.make()
-    await load.closed_loop(operation, scenario.concurrency, config.warmup)  # warm-up
+    script = scenario.script() if scenario.script is not None and wrk.available() else None
+    if script is not None:
+        saturated = await asyncio.to_thread(
+            wrk.closed_loop,
+            target.base,
+            script.part(0),
+            scenario.concurrency,
+            config.warmup,
+            config.seconds,
+        )
+    else:
+        await load.closed_loop(operation, scenario.concurrency, config.warmup)  # warm-up
+        saturated = await load.closed_loop(operation, scenario.concurrency, config.seconds)
     target.queries.clear()
-    saturated = await load.closed_loop(operation, scenario.concurrency, config.seconds)
     phases = [saturated]
     rate = saturated.throughput
     loads = [(0.5, "50%"), (0.8, "80%")]
     cpu = None
-    for share, label in loads:
+    for part, (share, label) in enumerate(loads, start=1):
         offered = max(rate * share, 0.5)
         before = meter.sample()
-        phase = await load.open_loop(operation, offered, config.seconds, label)
+        if script is not None:
+            phase = await asyncio.to_thread(
+                wrk.open_loop, target.base, script.part(part), offered, config.seconds, label
+            )
+            for path, value, times in phase.queries:
+                target.count_queries(path, value, times)
+        else:
+            phase = await load.open_loop(operation, offered, config.seconds, label)
         after = meter.sample()
         phases.append(phase)
         if phase.completed:
@@ -274,31 +296,73 @@ async def drive_portal(config: Config, env: dict, meter: CpuMeter) -> dict:
         await portal.prepare(0)
         sms_pool = await portal.send_code_pool(50 if config.quick else 400)
         scenarios = [
-            Scenario("sign_in", "Password sign-in", portal.sign_in, SIGN_INS_IN_FLIGHT),
-            Scenario("sign_in_totp", "Sign-in with TOTP", portal.sign_in_totp, SIGN_INS_IN_FLIGHT),
+            Scenario(
+                "sign_in",
+                "Password sign-in",
+                portal.sign_in,
+                SIGN_INS_IN_FLIGHT,
+                script=lambda: scripts.sign_in(portal),
+            ),
+            Scenario(
+                "sign_in_totp",
+                "Sign-in with TOTP",
+                portal.sign_in_totp,
+                SIGN_INS_IN_FLIGHT,
+                # The codes of the closed loop and both open loops, with time to spare.
+                script=lambda: scripts.sign_in_totp(
+                    portal, config.warmup + 3 * config.seconds + 60
+                ),
+            ),
             Scenario("sign_up", "Sign-up by phone", portal.sign_up, 16),
-            Scenario("signup_page", "Sign-up page", portal.signup_page, 16),
+            Scenario(
+                "signup_page",
+                "Sign-up page",
+                portal.signup_page,
+                16,
+                script=lambda: scripts.signup_page(target),
+            ),
             Scenario(
                 "account_page",
                 "Account page",
                 lambda: portal.page("/account/", ids.LOG_1_EVENT),
                 16,
+                script=lambda: scripts.page(portal, "/account/", ids.LOG_1_EVENT),
             ),
             Scenario(
                 "security_log_1",
                 "Security log, 1 event",
                 lambda: portal.page("/account/security-log/", ids.LOG_1_EVENT),
                 16,
+                script=lambda: scripts.page(portal, "/account/security-log/", ids.LOG_1_EVENT),
             ),
             Scenario(
                 "security_log_50",
                 "Security log, 50 events",
                 lambda: portal.page("/account/security-log/", ids.LOG_50_EVENTS),
                 16,
+                script=lambda: scripts.page(portal, "/account/security-log/", ids.LOG_50_EVENTS),
             ),
-            Scenario("locations", "Location report (10 fixes)", portal.report_locations, 16),
-            Scenario("poll_empty", "Command poll, none pending", lambda: portal.poll(False), 16),
-            Scenario("poll_pending", "Command poll, one pending", lambda: portal.poll(True), 16),
+            Scenario(
+                "locations",
+                "Location report (10 fixes)",
+                portal.report_locations,
+                16,
+                script=lambda: scripts.report_locations(portal),
+            ),
+            Scenario(
+                "poll_empty",
+                "Command poll, none pending",
+                lambda: portal.poll(False),
+                16,
+                script=lambda: scripts.poll(portal, pending=False),
+            ),
+            Scenario(
+                "poll_pending",
+                "Command poll, one pending",
+                lambda: portal.poll(True),
+                16,
+                script=lambda: scripts.poll(portal, pending=True),
+            ),
             Scenario("sms", "Send a sign-up code by SMS", lambda: portal.send_code(sms_pool), 16),
         ]
         results = {}
@@ -406,9 +470,27 @@ async def drive_stock(config: Config, meter: CpuMeter) -> dict:
         site = load.StockScenarios(target, config.accounts)
         await site.prepare(0)
         scenarios = [
-            Scenario("sign_in", "Password sign-in", site.sign_in, SIGN_INS_IN_FLIGHT),
-            Scenario("signup_page", "Sign-up page", site.signup_page, 16),
-            Scenario("account_page", "Account page (allauth's email page)", site.email_page, 16),
+            Scenario(
+                "sign_in",
+                "Password sign-in",
+                site.sign_in,
+                SIGN_INS_IN_FLIGHT,
+                script=lambda: scripts.stock_sign_in(site),
+            ),
+            Scenario(
+                "signup_page",
+                "Sign-up page",
+                site.signup_page,
+                16,
+                script=lambda: scripts.signup_page(target),
+            ),
+            Scenario(
+                "account_page",
+                "Account page (allauth's email page)",
+                site.email_page,
+                16,
+                script=lambda: scripts.stock_email_page(site),
+            ),
         ]
         return {s.key: await drive(config, target, s, meter) for s in scenarios if wanted(s.key)}
 
@@ -561,6 +643,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
             "gunicorn": {"workers": config.workers, "threads": config.threads},
             "celery_concurrency": WORKER_CONCURRENCY,
             "celery_pool": WORKER_POOL,
+            "generator": "wrk" if wrk.available() else "aiohttp",
             "argon2": {
                 "memory_kib": int(env["ARGON2_MEMORY_KIB"]),
                 "time_cost": int(env["ARGON2_TIME_COST"]),

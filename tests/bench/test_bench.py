@@ -4,6 +4,7 @@ stand-in, and the stock allauth site) and writes its JSON, table and chart."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,5 +79,9 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
     delivery = results["portal"]["sms"]["delivery"]
     assert delivery["messages"] > 0 and delivery["not_received"] == 0
     assert results["run"]["hash_ceiling_per_second"] > 0
+    if shutil.which("wrk"):  # installed by .ci/run: its scripts are exercised here too
+        assert results["run"]["generator"] == "wrk"
+        for key in ("sign_in", "sign_in_totp", "poll_empty", "locations", "account_page"):
+            assert results["portal"][key]["phases"][0]["load"].endswith("(wrk)"), key
     assert "## Goals" in (tmp_path / "latest.md").read_text()
     assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")

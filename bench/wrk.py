@@ -1,0 +1,417 @@
+"""The closed loop that finds a scenario's saturating rate, driven by wrk.
+
+The load generator shares the two cores with the server it measures, so what it spends is taken
+from the server: aiohttp spends 0.4 ms of CPU on a command poll (a fifth of what the poll costs
+the server) and 1.3 ms on a sign-in. wrk (C, an event loop per thread) spends a few hundredths
+of that, so the rate it finds is the server's rather than the pair's. Scenarios whose operation
+is a fixed sequence of requests run here; the open-loop phases at 50 % and 80 % (latency from
+the scheduled start) stay with `load.open_loop`, and without wrk on the machine everything does.
+
+One connection per wrk thread, so each thread's Lua state follows one operation at a time: an
+operation is one or two requests (a sign-in with an authenticator code posts the code with the
+session cookie the password step set). Each thread writes down, per operation, its latency and
+any answer it did not expect; `done` gathers them into a JSON file.
+"""
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import load
+
+# wrk reads the script into every thread's Lua state before any starts: the first operation
+# falls due this long after wrk is started (a script holds at most a few thousand operations).
+START_SECONDS = 0.5
+# An operation unanswered this long is an error (as `load.TIMEOUT`).
+TIMEOUT_SECONDS = 30
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+@dataclass
+class Step:
+    """One request of an operation, and the answer it must get."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str = ""
+    status: int = 200
+    location: str = ""  # the answer's Location starts with this
+    body_prefix: str = ""  # the answer body starts with this
+    label: str = ""  # what its SQL query counts are reported under ("METHOD /path" if empty)
+
+
+@dataclass
+class CodeStep:
+    """A second step that posts the authenticator code of the moment, with the session cookie
+    the first step's answer set. `codes` holds the code of each 30 s step the run can reach."""
+
+    path: str
+    headers: dict[str, str]
+    body_before_code: str
+    session_cookie: str
+    codes: dict[int, str]
+    status: int = 302
+    location: str = ""
+    label: str = ""
+
+
+@dataclass
+class Script:
+    """The operations a scenario cycles through (each thread takes every n-th from its own
+    start), each a first `Step` and, for two-step sign-ins, a `CodeStep`. With `parts`, each
+    of a scenario's runs (closed loop, 50 %, 80 %) takes its own share of the operations: an
+    authenticator code is accepted once, and each run of wrk starts afresh."""
+
+    operations: list[tuple[Step, CodeStep | None]] = field(default_factory=list)
+    parts: int = 1
+
+    def part(self, index: int) -> "Script":
+        if self.parts == 1:
+            return self
+        return Script(self.operations[index % self.parts :: self.parts])
+
+
+def _lua(value: str) -> str:
+    """A Lua string literal of `value` (bytes other than printable ASCII as escapes)."""
+    out = []
+    for byte in value.encode():
+        char = chr(byte)
+        if char in '\\"':
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def _headers(headers: dict[str, str]) -> str:
+    return "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"
+
+
+def _step(step: Step) -> str:
+    return (
+        f"{{m = {_lua(step.method)}, p = {_lua(step.path)}, h = {_headers(step.headers)}, "
+        f"b = {_lua(step.body)}, s = {step.status}, l = {_lua(step.location)}, "
+        f"bp = {_lua(step.body_prefix)}, q = {_lua(step.label or f'{step.method} {step.path}')}}}"
+    )
+
+
+def _code_step(step: CodeStep) -> str:
+    codes = ", ".join(f"[{k}] = {_lua(v)}" for k, v in sorted(step.codes.items()))
+    return (
+        f"{{p = {_lua(step.path)}, h = {_headers(step.headers)}, "
+        f"b = {_lua(step.body_before_code)}, c = {_lua(step.session_cookie)}, "
+        f"codes = {{{codes}}}, s = {step.status}, l = {_lua(step.location)}, "
+        f"q = {_lua(step.label or f'POST {step.path}')}}}"
+    )
+
+
+_RUNTIME = r"""
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } bench_ts;
+           int clock_gettime(int, bench_ts *); ]]
+local ts = ffi.new("bench_ts")
+local function now()
+  ffi.C.clock_gettime(0, ts)  -- CLOCK_REALTIME: authenticator codes go by the wall clock
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+end
+
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+local cursor, stride, state, started, account, pending
+latencies, failures, failed, used, queries = {}, {}, 0, {}, {}
+local measure_from = tonumber(os.getenv("BENCH_WRK_MEASURE_FROM"))
+-- Open loop: operations fall due at RATE a second in all (thread j takes every n-th slot);
+-- each is timed from when it fell due, so a slow answer delays nothing it should not.
+local rate = tonumber(os.getenv("BENCH_WRK_RATE") or "")
+local slots = tonumber(os.getenv("BENCH_WRK_SLOTS") or "")
+local slot, due
+-- Closed loop: no operation starts after STOP_AT.
+local stop_at = tonumber(os.getenv("BENCH_WRK_STOP_AT") or "")
+finished_at = 0
+
+-- A thread whose operations are all answered says so (the bench then ends wrk) and stops.
+local function finish()
+  local mark = io.open(os.getenv("BENCH_WRK_OUT") .. ".done." .. tid, "w")
+  if mark then mark:close() end
+  wrk.thread:stop()
+  return 3600 * 1000
+end
+
+function init(args)
+  stride = tonumber(args[1])
+  cursor = -1
+  state = 1
+  slot = tid - 1
+end
+
+local function fail(what)
+  failed = failed + 1
+  if #failures < 5 then table.insert(failures, (string.gsub(what, "[^%w%p ]", "?"))) end
+end
+
+-- This thread's operations: every stride-th, from its own start (threads never share one).
+local mine
+
+local function next_operation(any)
+  if mine == nil then
+    mine = {}
+    for index = tid, #ops, stride do table.insert(mine, index) end
+    if #mine == 0 then mine = {((tid - 1) % #ops) + 1} end
+  end
+  for _ = 1, #mine do
+    cursor = cursor + 1
+    local index = mine[(cursor % #mine) + 1]
+    local op = ops[index]
+    if op[2] == nil then return op end
+    -- An authenticator code is taken once per 30 s step: skip an account that used this one.
+    if any or (used[index] or -1) < math.floor(now() / 30) then
+      account = index
+      return op
+    end
+  end
+  return nil
+end
+
+-- wrk calls `delay` before each request it sends, and `request` once more before the run
+-- to check the script: that call must not take an operation.
+local armed = false
+
+function delay()
+  armed = true
+  if state == 2 then
+    -- Nobody types a code with a quarter of a second left: wait for the next one.
+    local left = 30 - now() % 30
+    if left < 0.25 then return math.ceil((left + 0.01) * 1000) end
+    return 0
+  end
+  local wait = 0
+  -- (each thread times at least one operation, however slow they are)
+  if stop_at and now() >= stop_at and #latencies > 0 then return finish() end
+  if rate then
+    if slot >= slots then return finish() end
+    due = measure_from + slot / rate
+    wait = math.max(0, math.ceil((due - now()) * 1000))
+  end
+  pending = next_operation()
+  -- Every account of this thread used this step's code: it stops (a run has accounts enough
+  -- for a 30 s step; only the tiny smoke-test seed runs out).
+  if pending == nil then return finish() end
+  return wait
+end
+
+function request()
+  if not armed then
+    local s = ops[1][1]
+    return wrk.format(s.m, s.p, s.h, s.b)
+  end
+  armed = false
+  if state == 1 then
+    if pending == nil then pending = next_operation() or next_operation(true) end
+    started = now()
+    if rate then
+      started = due
+      slot = slot + stride
+    end
+    local s = pending[1]
+    return wrk.format(s.m, s.p, s.h, s.b)
+  end
+  local c = pending[2]
+  local step = math.floor(now() / 30)
+  used[account] = step
+  local headers = {}
+  for k, v in pairs(c.h) do headers[k] = v end
+  headers["Cookie"] = headers["Cookie"] .. "; " .. c.c .. "=" .. session
+  local code = c.codes[step] or "000000"
+  return wrk.format("POST", c.p, headers, c.b .. code)
+end
+
+local function answered(status, headers, body, want)
+  if status ~= want.s then return false end
+  if want.l ~= "" and string.sub(headers["Location"] or "", 1, #want.l) ~= want.l then
+    return false
+  end
+  if want.bp ~= nil and string.sub(body or "", 1, #want.bp) ~= want.bp then return false end
+  return true
+end
+
+function response(status, headers, body)
+  local op = pending
+  local want = (state == 1) and op[1] or op[2]
+  local counted = tonumber(headers["X-Bench-Queries"] or "")
+  if counted then  -- flat: wrk copies a thread's table to `done` one level deep
+    local key = want.q .. "\t" .. counted
+    queries[key] = (queries[key] or 0) + 1
+  end
+  if not answered(status, headers, body, want) then
+    fail(status .. " " .. (headers["Location"] or "") .. " " .. string.sub(body or "", 1, 160))
+    state = 1
+    pending = nil
+    return
+  end
+  if state == 1 and op[2] ~= nil then
+    local cookie = headers["Set-Cookie"] or ""
+    local at = string.find(cookie, op[2].c .. "=", 1, true)
+    session = at and string.match(cookie, "^[^;]+", at + #op[2].c + 1)
+    if session == nil then
+      fail("no " .. op[2].c .. " cookie in " .. string.sub(cookie, 1, 120))
+      pending = nil
+      return
+    end
+    state = 2
+    return
+  end
+  if started >= measure_from then
+    finished_at = now()
+    table.insert(latencies, finished_at - started)
+  end
+  state = 1
+  pending = nil
+end
+
+function done(summary, latency, requests)
+  local all, errors, first, counts, last = {}, 0, {}, {}, 0
+  for _, thread in ipairs(threads) do
+    last = math.max(last, thread:get("finished_at"))
+    for key, n in pairs(thread:get("queries")) do
+      local label, value = string.match(key, "^(.*)\t(%d+)$")
+      table.insert(counts, string.format("[%q, %s, %d]", label, value, n))
+    end
+    for _, v in ipairs(thread:get("latencies")) do table.insert(all, v) end
+    errors = errors + thread:get("failed")
+    for _, f in ipairs(thread:get("failures")) do
+      if #first < 5 then table.insert(first, f) end
+    end
+  end
+  local e = summary.errors
+  errors = errors + e.connect + e.read + e.write + e.timeout
+  local out = io.open(os.getenv("BENCH_WRK_OUT"), "w")
+  out:write('{"last_finish": ', string.format("%.6f", last))
+  out:write(', "errors": ', errors, ', "socket_errors": [', e.connect, ", ", e.read, ", ",
+            e.write, ", ", e.timeout, '], "first_errors": [')
+  for i, f in ipairs(first) do
+    out:write(i > 1 and ", " or "", string.format("%q", f))
+  end
+  out:write('], "queries": [', table.concat(counts, ", "), "]")
+  out:write(', "latencies": [', table.concat(all, ", "), "]}")
+  out:close()
+end
+"""
+
+
+def render(script: Script) -> str:
+    rows = []
+    for first, second in script.operations:
+        rows.append(f"{{{_step(first)}, {_code_step(second) if second else 'nil'}}}")
+    return "ops = {\n" + ",\n".join(rows) + "\n}\n" + _RUNTIME
+
+
+def _run(base: str, script: Script, concurrency: int, longest: float, env: dict) -> dict:
+    """Run wrk for at most `longest` seconds: it is ended as soon as every thread has said it
+    is done (wrk itself would sleep out its whole duration)."""
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        lua = Path(tmp) / "scenario.lua"
+        out = Path(tmp) / "result.json"
+        lua.write_text(render(script))
+        command = [
+            shutil.which("wrk") or "wrk",
+            f"-t{concurrency}",
+            f"-c{concurrency}",
+            f"-d{max(1, math.ceil(longest))}s",
+            "--timeout",
+            f"{TIMEOUT_SECONDS}s",
+            "-s",
+            str(lua),
+            base,
+            "--",
+            str(concurrency),
+        ]
+        with subprocess.Popen(
+            command,
+            env=os.environ | env | {"BENCH_WRK_OUT": str(out)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
+            deadline = time.monotonic() + longest + 60
+            while process.poll() is None and time.monotonic() < deadline:
+                if len(list(Path(tmp).glob("result.json.done.*"))) >= concurrency:
+                    process.send_signal(signal.SIGINT)  # wrk stops, and calls `done`
+                    break
+                time.sleep(0.05)
+            try:
+                stdout, stderr = process.communicate(timeout=max(deadline - time.monotonic(), 5))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stdout, stderr = process.communicate()
+        if process.returncode != 0 or not out.exists():
+            raise RuntimeError(
+                f"wrk failed ({process.returncode}): {stdout[-2000:]} {stderr[-2000:]}"
+            )
+        return json.loads(out.read_text())
+
+
+def closed_loop(
+    base: str, script: Script, concurrency: int, warmup: float, seconds: float
+) -> load.Phase:
+    """Run `script` with `concurrency` operations in flight: a warm-up, then `seconds` in
+    which operations start; those started after the warm-up are counted, and the phase lasts
+    until the last of them is answered (as `load.closed_loop`)."""
+    measure_from = time.time() + START_SECONDS + warmup
+    stop_at = measure_from + seconds
+    env = {"BENCH_WRK_MEASURE_FROM": f"{measure_from}", "BENCH_WRK_STOP_AT": f"{stop_at}"}
+    longest = START_SECONDS + warmup + seconds + TIMEOUT_SECONDS
+    result = _run(base, script, concurrency, longest, env)
+    elapsed = max(result["last_finish"], stop_at) - measure_from
+    return load.Phase(
+        f"closed {concurrency} (wrk)",
+        None,
+        elapsed,
+        len(result["latencies"]),
+        result["errors"],
+        result["latencies"],
+        result["first_errors"],
+        [tuple(row) for row in result["queries"]],
+    )
+
+
+def open_loop(base: str, script: Script, rate: float, seconds: float, label: str) -> load.Phase:
+    """Operations due at `rate` a second for `seconds`, each timed from when it fell due. An
+    operation still unanswered when the run ends counts as an error.
+
+    Up to 16 connections, each with an operation due about every half second at most: an idle
+    connection would be closed by gunicorn after its 2 s keep-alive (a read error to wrk)."""
+    concurrency = max(1, min(16, math.ceil(rate / 2)))
+    due = math.ceil(rate * seconds)
+    start = time.time() + START_SECONDS
+    env = {
+        "BENCH_WRK_MEASURE_FROM": f"{start}",
+        "BENCH_WRK_RATE": f"{rate}",
+        "BENCH_WRK_SLOTS": str(due),
+    }
+    result = _run(base, script, concurrency, START_SECONDS + seconds + TIMEOUT_SECONDS, env)
+    completed = len(result["latencies"])
+    errors = result["errors"]
+    first = result["first_errors"]
+    unanswered = due - completed - errors
+    if unanswered > 0:
+        errors += unanswered
+        first = [*first, f"{unanswered} not answered within {TIMEOUT_SECONDS} s"][:5]
+    queries = [tuple(row) for row in result["queries"]]
+    return load.Phase(label, rate, seconds, completed, errors, result["latencies"], first, queries)
