@@ -284,8 +284,17 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
     return result
 
 
-async def drive_portal(config: Config, env: dict, meter: CpuMeter) -> dict:
-    async with aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http:
+async def drive_portal(
+    config: Config, env: dict, meter: CpuMeter, stock_meter: "CpuMeter | None"
+) -> tuple[dict, dict]:
+    """The portal's scenarios; with the stock site up (`stock_meter`), each scenario both
+    sites have runs on the stock site right after the portal's, so that the two meet the
+    machine in the same minute (it is shared, and its speed drifts over a run)."""
+    stock_results: dict = {}
+    async with (
+        aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http,
+        StockRun(config, stock_meter) as stock_run,
+    ):
         target = load.Target(
             base=f"http://127.0.0.1:{config.port}",
             host=ids.HOST,
@@ -370,11 +379,13 @@ async def drive_portal(config: Config, env: dict, meter: CpuMeter) -> dict:
             if not wanted(scenario.key):
                 continue
             results[scenario.key] = await drive(config, target, scenario, meter)
+            if scenario.key in stock_run.scenarios:
+                stock_results[scenario.key] = await stock_run.drive(scenario.key)
             if scenario.key == "sms":
                 results["sms"]["delivery"] = await sms_delivery(config, target, env)
         if wanted("mixed"):
             results["mixed"] = await drive_mixed(config, portal)
-        return results
+        return results, stock_results
 
 
 def wanted(key: str) -> bool:
@@ -464,10 +475,22 @@ async def sms_delivery(config: Config, target: load.Target, env: dict) -> dict:
     }
 
 
-async def drive_stock(config: Config, meter: CpuMeter) -> dict:
-    async with aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http:
-        target = load.Target(base=f"http://127.0.0.1:{config.port + 2}", host=ids.HOST, http=http)
-        site = load.StockScenarios(target, config.accounts)
+class StockRun:
+    """The stock allauth site's scenarios, driven one at a time (`drive`) while the portal's
+    run; none without a meter (the stock site is not up)."""
+
+    def __init__(self, config: Config, meter: CpuMeter | None) -> None:
+        self.config = config
+        self.meter = meter
+        self.scenarios: dict[str, Scenario] = {}
+
+    async def __aenter__(self) -> "StockRun":
+        if self.meter is None:
+            return self
+        self.http = aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT)
+        base = f"http://127.0.0.1:{self.config.port + 2}"
+        self.target = target = load.Target(base=base, host=ids.HOST, http=self.http)
+        site = load.StockScenarios(target, self.config.accounts)
         await site.prepare(0)
         scenarios = [
             Scenario(
@@ -492,7 +515,16 @@ async def drive_stock(config: Config, meter: CpuMeter) -> dict:
                 script=lambda: scripts.stock_email_page(site),
             ),
         ]
-        return {s.key: await drive(config, target, s, meter) for s in scenarios if wanted(s.key)}
+        self.scenarios = {s.key: s for s in scenarios if wanted(s.key)}
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.meter is not None:
+            await self.http.close()
+
+    async def drive(self, key: str) -> dict:
+        assert self.meter is not None
+        return await drive(self.config, self.target, self.scenarios[key], self.meter)
 
 
 # --- The run ----------------------------------------------------------------------------------
@@ -622,13 +654,11 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     wait_for(f"http://127.0.0.1:{config.port}/healthz", stack, "web", {"Host": ids.HOST})
     hash_seconds = hash_cpu_seconds(5 if config.quick else 40)
     meter = CpuMeter(config, portal_db, stack.processes["web"].pid, stack.processes["worker"].pid)
+    stock_meter = start_stock_site(config, python, var, stack, env, redis_url, stock_db)
     print(f"one hash: {hash_seconds * 1000:.1f} ms CPU; driving the portal ...", flush=True)
-    portal = asyncio.run(drive_portal(config, env, meter))
+    portal, stock_results = asyncio.run(drive_portal(config, env, meter, stock_meter))
     hash_after = hash_cpu_seconds(5 if config.quick else 40)
-    stack.stop("worker")
-    stack.stop("web")
-
-    stock_results = drive_stock_site(config, python, var, stack, env, redis_url, stock_db)
+    stack.stop_all()
     hash_mean = (hash_seconds + hash_after) / 2
     return {
         "run": {
@@ -657,11 +687,12 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     }
 
 
-def drive_stock_site(config, python, var, stack, env, redis_url, stock_db) -> dict:
-    """The same scenarios on the stock allauth site (BENCH_SCENARIOS without "stock": none)."""
+def start_stock_site(config, python, var, stack, env, redis_url, stock_db) -> CpuMeter | None:
+    """The stock allauth site, seeded and serving beside the portal (BENCH_SCENARIOS without
+    "stock": not started)."""
     if not wanted("stock"):
-        return {}
-    print("driving the stock allauth site ...", flush=True)
+        return None
+    print("starting the stock allauth site ...", flush=True)
     site = stock.generate(var / "stock")
     stock_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
@@ -693,10 +724,7 @@ def drive_stock_site(config, python, var, stack, env, redis_url, stock_db) -> di
         cwd=site,
     )
     wait_for(f"http://127.0.0.1:{config.port + 2}/accounts/login/", stack, "stock")
-    stock_meter = CpuMeter(config, stock_db, stack.processes["stock"].pid, None)
-    stock_results = asyncio.run(drive_stock(config, stock_meter))
-    stack.stop("stock")
-    return stock_results
+    return CpuMeter(config, stock_db, stack.processes["stock"].pid, None)
 
 
 if __name__ == "__main__":
