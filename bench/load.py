@@ -119,10 +119,10 @@ class Target:
     standin: str = ""
     queries: dict[str, list[int]] = field(default_factory=dict)
 
-    def count_queries(self, path: str, count: int | None, times: int = 1) -> None:
+    def count_queries(self, path: str, count: int | None) -> None:
         if count is not None:
             key = re.sub(r"[0-9a-f-]{36}", "<id>", path.split("?")[0])
-            self.queries.setdefault(key, []).extend([count] * times)
+            self.queries.setdefault(key, []).append(count)
 
 
 Operation = Callable[[], Awaitable[None]]
@@ -147,8 +147,10 @@ class PortalScenarios:
         random.shuffle(with_app)
         self.password_only_list = password_only
         self.password_only = itertools.cycle(password_only)
-        self.with_app_list = with_app
-        self.with_app = itertools.cycle(with_app)
+        # An authenticator code is accepted once: wrk's closed loop (bench/scripts.py) and
+        # this generator's phases sign in with accounts of their own.
+        self.with_app_for_wrk = with_app[::2]
+        self.with_app = itertools.cycle(with_app[1::2] or with_app)
         self.devices = [i for i in range(accounts) if i != ids.PENDING_DEVICE]
         self.new_numbers = itertools.count(random.randrange(10**6) * 100)
         self.browsers: dict[int, Browser] = {}
@@ -443,8 +445,6 @@ class Phase:
     errors: int
     latencies: list[float]
     first_errors: list[str]
-    # SQL queries per request seen in the phase (wrk's phases): (label, count, requests)
-    queries: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def throughput(self) -> float:

@@ -190,8 +190,9 @@ def markdown(results: dict) -> str:
         "absolute numbers are context; the ratios are what count. The load generator runs on the "
         "same cores (its CPU per operation is in brackets): "
         + (
-            "wrk for every scenario made of fixed requests (bench/wrk.py), aiohttp for sign-up, "
-            "SMS and the mixed load."
+            "wrk finds the saturating rate of every scenario made of fixed requests "
+            "(bench/wrk.py), aiohttp runs the 50 % and 80 % phases, sign-up, SMS and the mixed "
+            "load."
             if run.get("generator") == "wrk"
             else "aiohttp (wrk is not installed)."
         ),

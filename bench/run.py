@@ -239,7 +239,7 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
         saturated = await asyncio.to_thread(
             wrk.closed_loop,
             target.base,
-            script.part(0),
+            script,
             scenario.concurrency,
             config.warmup,
             config.seconds,
@@ -252,17 +252,10 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
     rate = saturated.throughput
     loads = [(0.5, "50%"), (0.8, "80%")]
     cpu = None
-    for part, (share, label) in enumerate(loads, start=1):
+    for share, label in loads:
         offered = max(rate * share, 0.5)
         before = meter.sample()
-        if script is not None:
-            phase = await asyncio.to_thread(
-                wrk.open_loop, target.base, script.part(part), offered, config.seconds, label
-            )
-            for path, value, times in phase.queries:
-                target.count_queries(path, value, times)
-        else:
-            phase = await load.open_loop(operation, offered, config.seconds, label)
+        phase = await load.open_loop(operation, offered, config.seconds, label)
         after = meter.sample()
         phases.append(phase)
         if phase.completed:
@@ -318,9 +311,7 @@ async def drive_portal(
                 portal.sign_in_totp,
                 SIGN_INS_IN_FLIGHT,
                 # The codes of the closed loop and both open loops, with time to spare.
-                script=lambda: scripts.sign_in_totp(
-                    portal, config.warmup + 3 * config.seconds + 60
-                ),
+                script=lambda: scripts.sign_in_totp(portal, config.warmup + config.seconds + 60),
             ),
             Scenario("sign_up", "Sign-up by phone", portal.sign_up, 16),
             Scenario(

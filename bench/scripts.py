@@ -61,13 +61,13 @@ def sign_in(portal: load.PortalScenarios) -> Script:
 
 def sign_in_totp(portal: load.PortalScenarios, seconds: float) -> Script:
     """Password, then the authenticator code of the moment; the codes of every 30 s step the
-    next `seconds` reach are worked out here. The accounts are split among the scenario's three
-    runs of wrk, so no code is offered twice."""
+    next `seconds` reach are worked out here, from wrk's share of the accounts (the open-loop
+    phases take the others), so no code is offered twice."""
     host = portal.t.host
     first = int(time.time() // 30)
     steps = range(first, first + int(seconds // 30) + 3)
     operations = []
-    for i in portal.with_app_list:
+    for i in portal.with_app_for_wrk[:MOST]:
         cookies = _returning_browser(i)
         totp = pyotp.TOTP(ids.totp_secret(i))
         path = "/accounts/2fa/authenticate/"
@@ -85,7 +85,7 @@ def sign_in_totp(portal: load.PortalScenarios, seconds: float) -> Script:
         operations.append(
             (_sign_in_step(host, cookies, ids.phone(i), "/accounts/2fa/authenticate/"), code_step)
         )
-    return Script(operations, parts=3)
+    return Script(operations)
 
 
 def page(portal: load.PortalScenarios, path: str, account: int) -> Script:
@@ -119,7 +119,6 @@ def poll(portal: load.PortalScenarios, pending: bool) -> Script:
                     path,
                     _device_headers(portal.t.host, i),
                     body_prefix="[{" if pending else "[]",
-                    label=f"GET {path}" + (" (one pending)" if pending else ""),
                 ),
                 None,
             )

@@ -29,6 +29,8 @@ from bench import load
 # wrk reads the script into every thread's Lua state before any starts: the first operation
 # falls due this long after wrk is started (a script holds at most a few thousand operations).
 START_SECONDS = 0.5
+# A connection carries this many requests, then the server is asked to close it (_RUNTIME).
+RECONNECT_EVERY = 10
 # An operation unanswered this long is an error (as `load.TIMEOUT`).
 TIMEOUT_SECONDS = 30
 
@@ -48,7 +50,6 @@ class Step:
     status: int = 200
     location: str = ""  # the answer's Location starts with this
     body_prefix: str = ""  # the answer body starts with this
-    label: str = ""  # what its SQL query counts are reported under ("METHOD /path" if empty)
 
 
 @dataclass
@@ -63,23 +64,14 @@ class CodeStep:
     codes: dict[int, str]
     status: int = 302
     location: str = ""
-    label: str = ""
 
 
 @dataclass
 class Script:
     """The operations a scenario cycles through (each thread takes every n-th from its own
-    start), each a first `Step` and, for two-step sign-ins, a `CodeStep`. With `parts`, each
-    of a scenario's runs (closed loop, 50 %, 80 %) takes its own share of the operations: an
-    authenticator code is accepted once, and each run of wrk starts afresh."""
+    start), each a first `Step` and, for two-step sign-ins, a `CodeStep`."""
 
     operations: list[tuple[Step, CodeStep | None]] = field(default_factory=list)
-    parts: int = 1
-
-    def part(self, index: int) -> "Script":
-        if self.parts == 1:
-            return self
-        return Script(self.operations[index % self.parts :: self.parts])
 
 
 def _lua(value: str) -> str:
@@ -104,7 +96,7 @@ def _step(step: Step) -> str:
     return (
         f"{{m = {_lua(step.method)}, p = {_lua(step.path)}, h = {_headers(step.headers)}, "
         f"b = {_lua(step.body)}, s = {step.status}, l = {_lua(step.location)}, "
-        f"bp = {_lua(step.body_prefix)}, q = {_lua(step.label or f'{step.method} {step.path}')}}}"
+        f"bp = {_lua(step.body_prefix)}}}"
     )
 
 
@@ -113,8 +105,7 @@ def _code_step(step: CodeStep) -> str:
     return (
         f"{{p = {_lua(step.path)}, h = {_headers(step.headers)}, "
         f"b = {_lua(step.body_before_code)}, c = {_lua(step.session_cookie)}, "
-        f"codes = {{{codes}}}, s = {step.status}, l = {_lua(step.location)}, "
-        f"q = {_lua(step.label or f'POST {step.path}')}}}"
+        f"codes = {{{codes}}}, s = {step.status}, l = {_lua(step.location)}}}"
     )
 
 
@@ -135,15 +126,11 @@ function setup(thread)
 end
 
 local cursor, stride, state, started, account, pending
-latencies, failures, failed, used, queries = {}, {}, 0, {}, {}
+latencies, failures, failed, used = {}, {}, 0, {}
+-- Operations that start from MEASURE_FROM (after the warm-up) are timed; none starts after
+-- STOP_AT.
 local measure_from = tonumber(os.getenv("BENCH_WRK_MEASURE_FROM"))
--- Open loop: operations fall due at RATE a second in all (thread j takes every n-th slot);
--- each is timed from when it fell due, so a slow answer delays nothing it should not.
-local rate = tonumber(os.getenv("BENCH_WRK_RATE") or "")
-local slots = tonumber(os.getenv("BENCH_WRK_SLOTS") or "")
-local slot, due
--- Closed loop: no operation starts after STOP_AT.
-local stop_at = tonumber(os.getenv("BENCH_WRK_STOP_AT") or "")
+local stop_at = tonumber(os.getenv("BENCH_WRK_STOP_AT"))
 finished_at = 0
 
 -- A thread whose operations are all answered says so (the bench then ends wrk) and stops.
@@ -158,7 +145,6 @@ function init(args)
   stride = tonumber(args[1])
   cursor = -1
   state = 1
-  slot = tid - 1
 end
 
 local function fail(what)
@@ -201,19 +187,28 @@ function delay()
     if left < 0.25 then return math.ceil((left + 0.01) * 1000) end
     return 0
   end
-  local wait = 0
   -- (each thread times at least one operation, however slow they are)
-  if stop_at and now() >= stop_at and #latencies > 0 then return finish() end
-  if rate then
-    if slot >= slots then return finish() end
-    due = measure_from + slot / rate
-    wait = math.max(0, math.ceil((due - now()) * 1000))
-  end
+  if now() >= stop_at and #latencies > 0 then return finish() end
   pending = next_operation()
   -- Every account of this thread used this step's code: it stops (a run has accounts enough
   -- for a 30 s step; only the tiny smoke-test seed runs out).
   if pending == nil then return finish() end
-  return wait
+  return 0
+end
+
+-- Every few requests a thread asks the server to close its connection and opens another:
+-- gunicorn's processes share one listening socket, and a connection stays with the process
+-- that accepted it; a handful of connections held for a whole run can pile on one process
+-- (which then runs out of its one core while the other idles). Phones and browsers are many,
+-- each with a connection of its own; fresh connections keep the load spread as theirs do.
+local sent = 0
+
+local function with_close(headers)
+  sent = sent + 1
+  if sent % RECONNECT_EVERY ~= 0 then return headers end
+  local copy = {["Connection"] = "close"}
+  for k, v in pairs(headers) do copy[k] = v end
+  return copy
 end
 
 function request()
@@ -225,12 +220,8 @@ function request()
   if state == 1 then
     if pending == nil then pending = next_operation() or next_operation(true) end
     started = now()
-    if rate then
-      started = due
-      slot = slot + stride
-    end
     local s = pending[1]
-    return wrk.format(s.m, s.p, s.h, s.b)
+    return wrk.format(s.m, s.p, with_close(s.h), s.b)
   end
   local c = pending[2]
   local step = math.floor(now() / 30)
@@ -239,7 +230,7 @@ function request()
   for k, v in pairs(c.h) do headers[k] = v end
   headers["Cookie"] = headers["Cookie"] .. "; " .. c.c .. "=" .. session
   local code = c.codes[step] or "000000"
-  return wrk.format("POST", c.p, headers, c.b .. code)
+  return wrk.format("POST", c.p, with_close(headers), c.b .. code)
 end
 
 local function answered(status, headers, body, want)
@@ -254,11 +245,6 @@ end
 function response(status, headers, body)
   local op = pending
   local want = (state == 1) and op[1] or op[2]
-  local counted = tonumber(headers["X-Bench-Queries"] or "")
-  if counted then  -- flat: wrk copies a thread's table to `done` one level deep
-    local key = want.q .. "\t" .. counted
-    queries[key] = (queries[key] or 0) + 1
-  end
   if not answered(status, headers, body, want) then
     fail(status .. " " .. (headers["Location"] or "") .. " " .. string.sub(body or "", 1, 160))
     state = 1
@@ -286,13 +272,9 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local all, errors, first, counts, last = {}, 0, {}, {}, 0
+  local all, errors, first, last = {}, 0, {}, 0
   for _, thread in ipairs(threads) do
     last = math.max(last, thread:get("finished_at"))
-    for key, n in pairs(thread:get("queries")) do
-      local label, value = string.match(key, "^(.*)\t(%d+)$")
-      table.insert(counts, string.format("[%q, %s, %d]", label, value, n))
-    end
     for _, v in ipairs(thread:get("latencies")) do table.insert(all, v) end
     errors = errors + thread:get("failed")
     for _, f in ipairs(thread:get("failures")) do
@@ -308,8 +290,7 @@ function done(summary, latency, requests)
   for i, f in ipairs(first) do
     out:write(i > 1 and ", " or "", string.format("%q", f))
   end
-  out:write('], "queries": [', table.concat(counts, ", "), "]")
-  out:write(', "latencies": [', table.concat(all, ", "), "]}")
+  out:write('], "latencies": [', table.concat(all, ", "), "]}")
   out:close()
 end
 """
@@ -319,7 +300,9 @@ def render(script: Script) -> str:
     rows = []
     for first, second in script.operations:
         rows.append(f"{{{_step(first)}, {_code_step(second) if second else 'nil'}}}")
-    return "ops = {\n" + ",\n".join(rows) + "\n}\n" + _RUNTIME
+    return (
+        f"RECONNECT_EVERY = {RECONNECT_EVERY}\nops = {{\n" + ",\n".join(rows) + "\n}\n" + _RUNTIME
+    )
 
 
 def _run(base: str, script: Script, concurrency: int, longest: float, env: dict) -> dict:
@@ -387,31 +370,4 @@ def closed_loop(
         result["errors"],
         result["latencies"],
         result["first_errors"],
-        [tuple(row) for row in result["queries"]],
     )
-
-
-def open_loop(base: str, script: Script, rate: float, seconds: float, label: str) -> load.Phase:
-    """Operations due at `rate` a second for `seconds`, each timed from when it fell due. An
-    operation still unanswered when the run ends counts as an error.
-
-    Up to 16 connections, each with an operation due about every half second at most: an idle
-    connection would be closed by gunicorn after its 2 s keep-alive (a read error to wrk)."""
-    concurrency = max(1, min(16, math.ceil(rate / 2)))
-    due = math.ceil(rate * seconds)
-    start = time.time() + START_SECONDS
-    env = {
-        "BENCH_WRK_MEASURE_FROM": f"{start}",
-        "BENCH_WRK_RATE": f"{rate}",
-        "BENCH_WRK_SLOTS": str(due),
-    }
-    result = _run(base, script, concurrency, START_SECONDS + seconds + TIMEOUT_SECONDS, env)
-    completed = len(result["latencies"])
-    errors = result["errors"]
-    first = result["first_errors"]
-    unanswered = due - completed - errors
-    if unanswered > 0:
-        errors += unanswered
-        first = [*first, f"{unanswered} not answered within {TIMEOUT_SECONDS} s"][:5]
-    queries = [tuple(row) for row in result["queries"]]
-    return load.Phase(label, rate, seconds, completed, errors, result["latencies"], first, queries)
