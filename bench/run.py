@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,7 +230,7 @@ class Scenario:
     make: object  # () -> Operation
     concurrency: int
     query_paths: tuple[str, ...] = ()
-    script: object = None  # () -> wrk.Script: the same operation for the wrk closed loop
+    script: Callable[[], wrk.Script] | None = None  # the same operation, for wrk's closed loop
 
 
 async def drive(config: Config, target: load.Target, scenario: Scenario, meter: CpuMeter) -> dict:

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +72,7 @@ class Script:
     """The operations a scenario cycles through (each thread takes every n-th from its own
     start), each a first `Step` and, for two-step sign-ins, a `CodeStep`."""
 
-    operations: list[tuple[Step, CodeStep | None]] = field(default_factory=list)
+    operations: Sequence[tuple[Step, CodeStep | None]] = field(default_factory=list)
 
 
 def _lua(value: str) -> str:
