@@ -316,22 +316,9 @@ class PortalScenarios:
     def report_locations(self) -> Operation:
         async def operation() -> None:
             i = random.choice(self.devices)
-            now = datetime.now(UTC)
-            fixes = [
-                {
-                    "lat": 12.97 + random.random() / 100,
-                    "lon": 77.59 + random.random() / 100,
-                    "accuracy": 15.0,
-                    "battery": 80,
-                    "taken_at": (now - timedelta(seconds=k, microseconds=random.randrange(10**6)))
-                    .isoformat()
-                    .replace("+00:00", "Z"),
-                }
-                for k in range(10)
-            ]
             async with self.t.http.post(
                 f"{self.t.base}/api/v1/device/locations/",
-                json={"locations": fixes},
+                json={"locations": recent_fixes()},
                 headers=self._device_headers(i),
             ) as answer:
                 await answer.read()
@@ -366,6 +353,23 @@ class PortalScenarios:
             "X-Forwarded-Proto": "https",
             "Authorization": f"Token {ids.device_token(i)}",
         }
+
+
+def recent_fixes() -> list[dict]:
+    """A batch of 10 fixes a phone took in the seconds before it reports them."""
+    now = datetime.now(UTC)
+    return [
+        {
+            "lat": 12.97 + random.random() / 100,
+            "lon": 77.59 + random.random() / 100,
+            "accuracy": 15.0,
+            "battery": 80,
+            "taken_at": (now - timedelta(seconds=k, microseconds=random.randrange(10**6)))
+            .isoformat()
+            .replace("+00:00", "Z"),
+        }
+        for k in range(10)
+    ]
 
 
 async def _fresh_totp_step() -> None:

@@ -1,10 +1,8 @@
 """The scenarios of `load` written as wrk scripts (`bench/wrk.py`): the same requests, from the
 same accounts, browsers and devices, for the closed loop that finds the saturating rate."""
 
-import json
 import random
 import time
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pyotp
@@ -127,30 +125,25 @@ def poll(portal: load.PortalScenarios, pending: bool) -> Script:
     )
 
 
-def report_locations(portal: load.PortalScenarios, count: int = MOST // 2) -> Script:
-    """Batches of 10 fixes from random devices, taken in the seconds before the run (a device
-    reports what it recorded since the last report)."""
+def report_locations(portal: load.PortalScenarios) -> Script:
+    """Batches of 10 fixes, made by wrk at each request, from random devices."""
     path = "/api/v1/device/locations/"
-    now = datetime.now(UTC)
-    operations = []
-    for _ in range(count):
-        i = random.choice(portal.devices)
-        fixes = [
-            {
-                "lat": 12.97 + random.random() / 100,
-                "lon": 77.59 + random.random() / 100,
-                "accuracy": 15.0,
-                "battery": 80,
-                "taken_at": (now - timedelta(seconds=k, microseconds=random.randrange(10**6)))
-                .isoformat()
-                .replace("+00:00", "Z"),
-            }
-            for k in range(10)
+    devices = random.sample(portal.devices, min(MOST, len(portal.devices)))
+    return Script(
+        [
+            (
+                Step(
+                    "POST",
+                    path,
+                    _device_headers(portal.t.host, i) | {"Content-Type": "application/json"},
+                    status=202,
+                    fresh_fixes=True,
+                ),
+                None,
+            )
+            for i in devices
         ]
-        headers = _device_headers(portal.t.host, i) | {"Content-Type": "application/json"}
-        body = json.dumps({"locations": fixes})
-        operations.append((Step("POST", path, headers, body, status=202), None))
-    return Script(operations)
+    )
 
 
 def stock_sign_in(stock: load.StockScenarios) -> Script:

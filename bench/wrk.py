@@ -51,6 +51,9 @@ class Step:
     status: int = 200
     location: str = ""  # the answer's Location starts with this
     body_prefix: str = ""  # the answer body starts with this
+    # The body is a batch of 10 location fixes taken in the seconds before each request (a
+    # batch sent twice would be stored once: the same device and instant).
+    fresh_fixes: bool = False
 
 
 @dataclass
@@ -97,7 +100,7 @@ def _step(step: Step) -> str:
     return (
         f"{{m = {_lua(step.method)}, p = {_lua(step.path)}, h = {_headers(step.headers)}, "
         f"b = {_lua(step.body)}, s = {step.status}, l = {_lua(step.location)}, "
-        f"bp = {_lua(step.body_prefix)}}}"
+        f"bp = {_lua(step.body_prefix)}, fx = {'true' if step.fresh_fixes else 'false'}}}"
     )
 
 
@@ -146,6 +149,20 @@ function init(args)
   stride = tonumber(args[1])
   cursor = -1
   state = 1
+  math.randomseed(tid * 7919 + os.time())
+end
+
+local function fixes_body()
+  local t, fixes = now(), {}
+  for k = 0, 9 do
+    local at = t - k - math.random()
+    local second = math.floor(at)
+    fixes[#fixes + 1] = string.format(
+      '{"lat": %.6f, "lon": %.6f, "accuracy": 15.0, "battery": 80, "taken_at": "%s.%06dZ"}',
+      12.97 + math.random() / 100, 77.59 + math.random() / 100,
+      os.date("!%Y-%m-%dT%H:%M:%S", second), math.floor((at - second) * 1e6))
+  end
+  return '{"locations": [' .. table.concat(fixes, ", ") .. "]}"
 end
 
 local function fail(what)
@@ -222,7 +239,7 @@ function request()
     if pending == nil then pending = next_operation() or next_operation(true) end
     started = now()
     local s = pending[1]
-    return wrk.format(s.m, s.p, with_close(s.h), s.b)
+    return wrk.format(s.m, s.p, with_close(s.h), s.fx and fixes_body() or s.b)
   end
   local c = pending[2]
   local step = math.floor(now() / 30)
