@@ -27,6 +27,7 @@ from accounts.actions.security import settle_other_sessions
 from accounts.html import input_tag
 from accounts.languages import suggested_region
 from accounts.models import User
+from accounts.writes import write_lazily
 from verification.models import Channel
 
 ACCOUNT_ID = re.compile(r"^[1-9][0-9]{9}$")
@@ -233,17 +234,21 @@ class CaptchaInput(CaptchaTextInput):
 def new_challenge(generator=None) -> str:
     """A new CAPTCHA challenge, stored as `CaptchaStore.generate_key` stores it (the answer in
     lower case, expiring after CAPTCHA_TIMEOUT minutes), by one written-out INSERT instead of
-    a model save; its key comes from `secrets`. Returns the key."""
+    a model save, committed without waiting for the disk (accounts/writes.py); its key comes
+    from `secrets`. Returns the key."""
     challenge, response = captcha_settings.get_challenge(generator)()
     key = secrets.token_hex(20)
     expiration = timezone.now() + timedelta(minutes=int(captcha_settings.CAPTCHA_TIMEOUT))
     expires = connection.ops.adapt_datetimefield_value(expiration)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO captcha_captchastore (challenge, response, hashkey, expiration)"
-            " VALUES (%s, %s, %s, %s)",
-            [challenge, response.lower(), key, expires],
-        )
+    write_lazily(
+        [
+            (
+                "INSERT INTO captcha_captchastore (challenge, response, hashkey, expiration)"
+                " VALUES (%s, %s, %s, %s)",
+                [challenge, response.lower(), key, expires],
+            )
+        ]
+    )
     return key
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from accounts import messages
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
+from accounts.writes import Statement, write_lazily
 from devices.models import Command, Device, Location
 from verification import crypto
 from verification.models import Channel
@@ -254,38 +255,48 @@ class Fix:
 def record_locations(*, device: Device, fixes: list[Fix]) -> int:
     """Store a batch; a fix already stored (same instant) is ignored. Returns how many.
 
-    Two statements, and no transaction around them: a device sends again a batch whose answer
-    it did not get, and the fixes stored the first time are then ignored."""
+    The fixes and the device's newest place are written by one transaction that does not wait
+    for the disk (accounts/writes.py): a device sends again a batch whose answer it did not
+    get, and the fixes stored the first time are then ignored."""
     if not device.find_device_enabled:
         raise FindDeviceOff
     rows = list({fix.taken_at: fix for fix in fixes}.values())
-    _insert_locations(device, rows)
+    statements = _location_inserts(device, rows)
     newest = max(fixes, key=lambda fix: fix.taken_at)
     if device.last_located_at is not None and device.last_located_at >= newest.taken_at:
+        write_lazily(statements)
         note_seen(device)
         return len(rows)
     now = timezone.now()
-    # The condition again in the statement: of two batches at once, the newer fix wins.
-    Device.objects.filter(pk=device.pk).filter(
-        Q(last_located_at=None) | Q(last_located_at__lt=newest.taken_at)
-    ).update(
-        last_latitude=newest.latitude,
-        last_longitude=newest.longitude,
-        last_accuracy=newest.accuracy,
-        last_battery=newest.battery,
-        last_located_at=newest.taken_at,
-        last_seen_at=now,
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    newest_at = adapt(newest.taken_at)
+    place = [newest.latitude, newest.longitude, newest.accuracy, newest.battery, newest_at]
+    statements.append((_NEWEST_PLACE, [*place, adapt(now), device.pk, newest_at]))
+    write_lazily(statements)
     device.last_seen_at = now
     return len(rows)
 
 
-def _insert_locations(device: Device, fixes: list[Fix], chunk: int = 100) -> None:
+_COLUMN = {field.name: field.column for field in Device._meta.concrete_fields}
+
+# The device's newest place, with the condition in the statement: of two batches at once, the
+# newer fix wins.
+_NEWEST_PLACE = (
+    f"UPDATE {Device._meta.db_table} SET {_COLUMN['last_latitude']} = %s,"  # noqa: S608 - names from the model
+    f" {_COLUMN['last_longitude']} = %s, {_COLUMN['last_accuracy']} = %s,"
+    f" {_COLUMN['last_battery']} = %s, {_COLUMN['last_located_at']} = %s,"
+    f" {_COLUMN['last_seen_at']} = %s WHERE {Device._meta.pk.column} = %s"
+    f" AND ({_COLUMN['last_located_at']} IS NULL OR {_COLUMN['last_located_at']} < %s)"
+)
+
+
+def _location_inserts(device: Device, fixes: list[Fix], chunk: int = 100) -> list[Statement]:
     """INSERT ... ON CONFLICT DO NOTHING, written out: on the busiest write of the portal the
     ORM's bulk_create cost more than the statement itself (bench/README.md)."""
     table = Location._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
     received_at = adapt(timezone.now())
+    statements: list[Statement] = []
     for start in range(0, len(fixes), chunk):
         part = fixes[start : start + chunk]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(part))
@@ -300,12 +311,14 @@ def _insert_locations(device: Device, fixes: list[Fix], chunk: int = 100) -> Non
                 adapt(fix.taken_at),
                 received_at,
             ]
-        with connection.cursor() as cursor:
-            cursor.execute(
+        statements.append(
+            (
                 f"INSERT INTO {table} (device_id, latitude, longitude, accuracy, battery,"  # noqa: S608 - names from the model
                 f" taken_at, received_at) VALUES {values} ON CONFLICT DO NOTHING",
                 params,
             )
+        )
+    return statements
 
 
 def purge_old_locations(*, now: datetime | None = None) -> int:

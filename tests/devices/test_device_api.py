@@ -454,3 +454,27 @@ def test_a_plain_batch_and_one_written_loosely_are_stored_alike(owner, phone):
     assert phone.call("POST", "locations/", json={"locations": plain}).status_code == 202
     assert Location.objects.count() == 3
     assert Device.objects.get().last_located_at == newest
+
+
+@pytest.mark.services
+def test_a_location_report_is_one_write_that_does_not_wait_for_the_disk(owner, phone):
+    phone.enroll(PHONE)
+    client = Client(HTTP_AUTHORIZATION=f"Token {phone.token}")
+    body = {"locations": [fix(minutes_ago=3, lat=12.5), fix(minutes_ago=1, lat=13.25)]}
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post("/api/v1/device/locations/", body, content_type="application/json")
+    assert answer.status_code == 202 and answer.json() == {"stored": 2}
+    # The device's row, then the fixes and the newest place in one transaction.
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert queries[1]["sql"].startswith("SET LOCAL synchronous_commit = off; INSERT INTO")
+    assert "UPDATE" in queries[1]["sql"]
+    with connection.cursor() as cursor:  # the setting ended with that transaction
+        cursor.execute("SELECT current_setting('synchronous_commit')")
+        assert cursor.fetchone() == ("on",)
+    device = Device.objects.get()
+    assert (device.last_latitude, Location.objects.count()) == (13.25, 2)
+
+    older = {"locations": [fix(minutes_ago=2, lat=40.0)]}
+    answer = client.post("/api/v1/device/locations/", older, content_type="application/json")
+    assert answer.json() == {"stored": 1}
+    assert Device.objects.get().last_latitude == 13.25  # an older fix is kept, not shown
