@@ -222,6 +222,38 @@ def hash_cpu_seconds(repeat: int) -> float:
     return (time.process_time() - start) / repeat
 
 
+# --- Between scenarios -----------------------------------------------------------------------
+QUIET_IDLE_SHARE = 0.85  # the machine counts as quiet with this share of its CPU idle
+QUIET_LONGEST = 20.0  # seconds: a machine busy with others' work is not waited for longer
+
+
+def _idle_and_total() -> tuple[int, int]:
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
+
+
+def settle(dsn: str) -> dict:
+    """Before each scenario: PostgreSQL's deferred work done now (a CHECKPOINT writes the
+    pages the last scenario dirtied, VACUUM ANALYZE what autovacuum would otherwise start in
+    the middle of the next scenario), then a wait until the machine is quiet. Without it the
+    command poll, run after 150,000 location fixes were written, shared the cores with that
+    work. Returns how long each part took."""
+    began = time.monotonic()
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+        connection.execute("CHECKPOINT")
+    database = time.monotonic() - began
+    idle, total = _idle_and_total()
+    while time.monotonic() - began < QUIET_LONGEST:
+        time.sleep(0.5)
+        idle_now, total_now = _idle_and_total()
+        share = (idle_now - idle) / max(total_now - total, 1)
+        idle, total = idle_now, total_now
+        if share >= QUIET_IDLE_SHARE:
+            break
+    return {"database_seconds": round(database, 2), "seconds": round(time.monotonic() - began, 2)}
+
+
 # --- Scenarios --------------------------------------------------------------------------------
 @dataclass
 class Scenario:
@@ -234,6 +266,7 @@ class Scenario:
 
 
 async def drive(config: Config, target: load.Target, scenario: Scenario, meter: CpuMeter) -> dict:
+    settled = await asyncio.to_thread(settle, f"{config.pg}/{meter.database}")
     operation = scenario.make()
     script = scenario.script() if scenario.script is not None and wrk.available() else None
     if script is not None:
@@ -273,6 +306,7 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
         "cpu_ms_per_operation_at_80": cpu,
         "queries_per_request": queries,
         "phases": [report.phase_summary(phase) for phase in phases],
+        "settled_before": settled,
     }
     print(report.one_line(result), flush=True)
     return result
