@@ -63,6 +63,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from devices.actions import seen_times
+
+    seen_times.discard()  # a device's last-seen time an earlier test noted
     cache.clear()
     yield
 
