@@ -177,7 +177,7 @@ class SeenTimes:
         self.every = every
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
-        atexit.register(self.flush)
+        atexit.register(self._flush_at_exit)
 
     def _reset(self) -> None:
         self._lock = threading.Lock()  # the dict
@@ -198,12 +198,18 @@ class SeenTimes:
         with self._writing, self._lock:
             self._times = {}
 
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the process is ending; say so and end
+            logger.warning("last-seen times not written at exit", exc_info=True)
+
     def _run(self) -> None:
         while True:
             time.sleep(self.every)
             try:
                 self.flush()
-            except Exception:  # the next second tries again with what is noted then
+            except Exception:  # the next second tries again (`flush` kept the times)
                 logger.exception("last-seen times not written")
             finally:
                 connection.close()  # the fallback's, if it opened one (this thread's own)
@@ -215,16 +221,26 @@ class SeenTimes:
                 times, self._times = self._times, {}
             if not times:
                 return 0
-            store = _seen_store()
-            if store is not None:
-                client, key = store
-                try:
-                    client.hset(key, mapping={str(pk): at for pk, at in times.items()})
-                    return len(times)
-                except RedisError as error:
-                    logger.warning("last-seen times written to the database, not Redis (%s)", error)
-            _write_seen({pk: datetime.fromtimestamp(at, UTC) for pk, at in times.items()})
+            try:
+                self._write(times)
+            except Exception:
+                with self._lock:  # kept for the next try, unless a later time came meanwhile
+                    for pk, at in times.items():
+                        self._times[pk] = max(at, self._times.get(pk, at))
+                raise
             return len(times)
+
+    @staticmethod
+    def _write(times: dict[int, float]) -> None:
+        store = _seen_store()
+        if store is not None:
+            client, key = store
+            try:
+                client.hset(key, mapping={str(pk): at for pk, at in times.items()})
+                return
+            except RedisError as error:
+                logger.warning("last-seen times written to the database, not Redis (%s)", error)
+        _write_seen({pk: datetime.fromtimestamp(at, UTC) for pk, at in times.items()})
 
 
 seen_times = SeenTimes()

@@ -296,6 +296,27 @@ def test_a_seen_time_never_goes_back_and_a_copy_cut_short_is_finished_next_time(
     assert not client.exists(key + ":writing")
 
 
+def test_last_seen_times_a_write_did_not_take_are_kept_for_the_next(monkeypatch):
+    noted = actions.SeenTimes(every=3600)  # its thread waits; the test flushes
+    noted.add(1, 100.0)
+    noted.add(2, 100.0)
+    written: list[dict] = []
+
+    def away_once(times: dict) -> None:
+        if not written:
+            written.append({})
+            raise RuntimeError("Redis and the database are both away")
+        written.append(dict(times))
+
+    monkeypatch.setattr(actions.SeenTimes, "_write", staticmethod(away_once))
+    with pytest.raises(RuntimeError):
+        noted.flush()
+    noted.add(2, 160.0)  # noted meanwhile: the later time is the one kept
+    assert noted.flush() == 2
+    assert written[1] == {1: 100.0, 2: 160.0}
+    assert noted.flush() == 0
+
+
 def test_without_redis_a_poll_writes_the_seen_time_to_the_row(owner, phone, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     phone.enroll(PHONE)
