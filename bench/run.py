@@ -235,9 +235,9 @@ def _idle_and_total() -> tuple[int, int]:
 def settle(dsn: str) -> dict:
     """Before each scenario: PostgreSQL's deferred work done now (a CHECKPOINT writes the
     pages the last scenario dirtied, VACUUM ANALYZE what autovacuum would otherwise start in
-    the middle of the next scenario), then a wait until the machine is quiet. Without it the
-    command poll, run after 150,000 location fixes were written, shared the cores with that
-    work. Returns how long each part took."""
+    the middle of the next scenario), then a wait until the machine is quiet: a scenario does
+    not share the cores with the deferred work of the rows the one before it wrote (150,000
+    location fixes before the command poll). Returns how long each part took."""
     began = time.monotonic()
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE)")
