@@ -508,3 +508,14 @@ def test_a_location_report_is_one_write_that_does_not_wait_for_the_disk(owner, p
     answer = client.post("/api/v1/device/locations/", older, content_type="application/json")
     assert answer.json() == {"stored": 1}
     assert Device.objects.get().last_latitude == 13.25  # an older fix is kept, not shown
+
+    # One statement of the same parameters for any batch (psycopg then converts it once).
+    now = timezone.now()
+    one, most = (
+        actions._location_inserts(
+            device, [actions.Fix(1.0, 2.0, 5.0, None, now - timedelta(seconds=i)) for i in range(n)]
+        )
+        for n in (1, 500)
+    )
+    assert len(one) == len(most) == 1 and one[0][0] == most[0][0]
+    assert len(one[0][1]) == len(most[0][1]) == 7
