@@ -380,24 +380,32 @@ class SecondFactorApi(APIView):
                 return Response({"detail": _("No code can be sent now.")}, status=429)
             return Response({"sent": True}, status=status.HTTP_202_ACCEPTED)
         code = (data.get("code") or "").replace(" ", "")
-        if not self.code_ok(user, data["method"], code):
-            return Response({"code": [_("That code isn't right.")]}, status=400)
+        refusal = self.refusal(user, data["method"], code)
+        if refusal is not None:
+            return refusal
         return _enrolled(request, user, flow["device"])
 
-    def code_ok(self, user: User, method: str, code: str) -> bool:
+    def refusal(self, user: User, method: str, code: str) -> Response | None:
+        """None when the code is right; else the answer to give."""
+        wrong = Response({"code": [_("That code isn't right.")]}, status=400)
         if method == "sms" and len(code) == 6:
             try:
                 check_sms_code(user=user, code=code, purpose="sign_in")
             except CodeError:
-                return False
-            return True
-        # Authenticator-app codes, and recovery codes with either method (allauth's check,
-        # with its rate limit per account).
+                return wrong
+            return None
+        # Authenticator-app codes, and recovery codes with either method: allauth's check, with
+        # its limit of tries per account and per IP (ACCOUNT_RATE_LIMITS).
         form = AuthenticateForm(user=user, data={"code": code})
         if form.is_valid():
             form.authenticator.record_usage()
-            return True
-        return False
+            return None
+        if form.has_error("code", "too_many_login_attempts"):
+            return Response(
+                {"detail": _("Too many wrong codes. Wait a few minutes and try again.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        return wrong
 
 
 # --- Device API ----------------------------------------------------------------------------------

@@ -289,12 +289,16 @@ SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE = env_int("SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE
 SIGN_IN_FAILURES_PER_IP_PER_MINUTE = env_int("SIGN_IN_FAILURES_PER_IP_PER_MINUTE", 10, minimum=1)
 # Sign-in attempts per IP, and failed ones per IP and per account and IP, in allauth's format;
 # counted by accounts/sign_in_limits.py (in one Redis round trip, and letting sign-in go on
-# while Redis is away) instead of by allauth, whose own two limits are therefore off.
+# while Redis is away) instead of by allauth, which no longer counts passwords.
 SIGN_IN_RATE_LIMITS = {
     "login": f"{SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE}/m/ip",
     "login_failed": f"{SIGN_IN_FAILURES_PER_IP_PER_MINUTE}/m/ip,5/300s/key",
 }
-ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+# allauth counts only what it still checks itself under "login_failed": authenticator-app and
+# recovery codes (the second step of a sign-in, device sign-in and re-authentication): 5 tries
+# without a right one per account in 5 minutes, and the per-IP failures above. While Redis is
+# away these codes are refused. SMS codes have their own limits (verification/).
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": SIGN_IN_RATE_LIMITS["login_failed"]}
 SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 5, minimum=1)
 SIGN_IN_FIRST_DELAY = env_int("SIGN_IN_FIRST_DELAY", 30, minimum=1)
 SIGN_IN_MAX_DELAY = env_int("SIGN_IN_MAX_DELAY", 300, minimum=1)

@@ -139,6 +139,28 @@ def test_the_authenticator_app_and_trust_this_browser(phone_client):
         assert sign_in(browser, PHONE).url == "/accounts/2fa/authenticate/"
 
 
+def test_wrong_app_and_recovery_codes_are_limited_per_account(phone_client):
+    key = turn_on_app(phone_client)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        browser = Client()
+        sign_in(browser, PHONE)
+        for wrong in ("000000", "111111", "222222", "12345678", "87654321"):
+            answer = browser.post("/accounts/2fa/authenticate/", {"method": "app", "code": wrong})
+            assert answer.status_code == 400
+            assert "Too many" not in answer.content.decode()
+        # Signing in with the password again does not start a new count.
+        other = Client()
+        sign_in(other, PHONE)
+        totp = pyotp.TOTP(key)
+        refused = other.post("/accounts/2fa/authenticate/", {"method": "app", "code": totp.now()})
+        assert refused.status_code == 400
+        assert "Too many failed sign-in attempts" in refused.content.decode()
+
+        clock.shift(5 * 60 + 1)
+        done = other.post("/accounts/2fa/authenticate/", {"method": "app", "code": totp.now()})
+        assert done.url == "/account/"
+
+
 def test_the_second_step_gives_the_session_a_new_key_by_one_update(phone_client, settings):
     from django.contrib.sessions.models import Session
     from django.db import connection

@@ -408,6 +408,28 @@ def test_a_device_signs_in_with_the_second_factor_by_app_or_sms(owner, phone, se
     assert forged.status_code == 400 and "flow" in forged.json()
 
 
+def test_wrong_app_codes_from_a_device_are_limited_per_account(owner, phone):
+    client = Client()
+    client.force_login(User.objects.get(phone=PHONE))
+    client.post("/account/verify/?next=/", {"method": "password", "password": "Blue!Kite42x"})
+    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)})
+    url = f"{phone.base}/api/v1/device/sign-in/second-factor/"
+    devices = Device.objects.count()
+
+    flow = phone.sign_in(PHONE).json()["flow"]
+    for wrong in ("000000", "111111", "222222", "333333", "444444"):
+        answer = requests.post(url, json={"flow": flow, "method": "app", "code": wrong}, timeout=10)
+        assert answer.status_code == 400 and "code" in answer.json()
+    # A new flow (the password again) does not start a new count; neither does the right code.
+    again = phone.sign_in(PHONE, hardware="imei-tablet-0001").json()["flow"]
+    right = requests.post(
+        url, json={"flow": again, "method": "app", "code": app_code(key)}, timeout=10
+    )
+    assert right.status_code == 429 and "Wait a few minutes" in right.json()["detail"]
+    assert Device.objects.count() == devices
+
+
 def test_devices_show_on_the_sessions_page_and_can_be_signed_out(owner, phone):
     phone.enroll(PHONE)
     client = Client()
