@@ -13,9 +13,10 @@ from accounts.languages import settle_language_on_sign_in
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
 
-# Sent when an account is suspended or banned, so other apps let go of it (devices revoke
-# their tokens) without accounts knowing them.
-account_restricted = Signal()
+# Sent when staff sign an account out everywhere (suspended, banned, signed out everywhere, a
+# password reset required), so other apps let go of it (devices revoke their tokens) without
+# accounts knowing them.
+signed_out_everywhere = Signal()
 
 
 @receiver(user_logged_in)

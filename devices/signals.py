@@ -1,11 +1,11 @@
-"""Receivers: a suspended or banned account's devices are signed out at once."""
+"""Receivers: an account that staff sign out everywhere has its devices signed out at once."""
 
 from django.dispatch import receiver
 
-from accounts.signals import account_restricted
+from accounts.signals import signed_out_everywhere
 from devices.actions import revoke_device_tokens
 
 
-@receiver(account_restricted)
+@receiver(signed_out_everywhere)
 def _revoke_tokens(sender, user, **kwargs) -> None:
     revoke_device_tokens(user=user)

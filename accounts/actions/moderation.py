@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import messages
 from accounts.models import ModerationAction, SecurityEvent, SmsSecondFactor, User
 from accounts.security_log import record_event
-from accounts.signals import account_restricted
+from accounts.signals import signed_out_everywhere
 
 Action = ModerationAction.Action
 
@@ -24,6 +24,16 @@ NOTICES: dict[str, str] = {
     Action.REQUIRE_PASSWORD_RESET: "password_reset_required",
     Action.RESET_SECOND_FACTOR: "second_factor_reset",
 }
+
+
+# What ends the device tokens too. A reset second factor (the person lost their phone) keeps
+# them: Find Device may be what finds it.
+SIGNED_OUT_EVERYWHERE = (
+    Action.SUSPEND,
+    Action.BAN,
+    Action.END_SESSIONS,
+    Action.REQUIRE_PASSWORD_RESET,
+)
 
 
 def end_all_sessions(user: User) -> None:
@@ -70,11 +80,11 @@ def moderate(
         raise ValueError(f"unknown moderation action {action!r}")
     if fields:
         user.save(update_fields=fields)
-    if action in (Action.SUSPEND, Action.BAN, Action.END_SESSIONS, Action.RESET_SECOND_FACTOR):
+    if action in SIGNED_OUT_EVERYWHERE or action == Action.RESET_SECOND_FACTOR:
         end_all_sessions(user)
-    if action in (Action.SUSPEND, Action.BAN):
+    if action in SIGNED_OUT_EVERYWHERE:
         # Devices (and anything else holding credentials) let go of the account at once.
-        account_restricted.send(sender=User, user=user)
+        signed_out_everywhere.send(sender=User, user=user)
     entry = ModerationAction.objects.create(
         user=user,
         actor=actor,

@@ -148,6 +148,23 @@ def test_a_reason_is_required(person, moderator):
     assert not ModerationAction.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("action", "devices_signed_out"),
+    [
+        ("end_sessions", True),
+        ("require_password_reset", True),
+        ("reset_second_factor", False),  # a lost phone may still need finding
+    ],
+)
+def test_what_each_action_signs_out(person, moderator, action, devices_signed_out):
+    token = device_token()
+    user = User.objects.get(phone=PHONE)
+    bulk(moderator, action, [user], reason="Account taken over")
+    assert person.get("/account/").status_code == 302
+    polled = Client().get("/api/v1/device/commands/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert polled.status_code == (401 if devices_signed_out else 200)
+
+
 def test_required_password_reset_and_reset_second_factor(person, moderator, settings):
     settings.VERIFICATION_RESEND_COOLDOWN = 0
     with_second_factor(person, password=GOOD_PASSWORD)
