@@ -43,9 +43,21 @@ class AccountStandingMiddleware:
         return self.get_response(request)
 
 
+# Session keys: when the person signed in, and when they were last active (a minute apart at most).
+SIGNED_IN_AT = "portal_signed_in_at"
+SEEN_AT = "portal_seen_at"
+
+
+def note_sign_in(request) -> None:
+    """Start the session's clock (on every complete sign-in)."""
+    request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
-    """Ends a session left idle for `SESSION_IDLE_TIMEOUT` seconds (the absolute lifetime is
-    `SESSION_COOKIE_AGE`). Activity is written at most once a minute."""
+    """Ends a session left idle for `SESSION_IDLE_TIMEOUT` seconds, and any session
+    `SESSION_COOKIE_AGE` seconds after its sign-in, however active (the session's save at each
+    minute of activity moves Django's own expiry on). Activity is written at most once a
+    minute."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -54,11 +66,23 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            seen = request.session.get("portal_seen_at", now)
-            if now - seen > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                flash.info(request, _("You were signed out after a while without activity."))
-                return redirect("account_login")
-            if now - seen > 60 or "portal_seen_at" not in request.session:
-                request.session["portal_seen_at"] = now
+            session = request.session
+            if now - session.get(SEEN_AT, now) > settings.SESSION_IDLE_TIMEOUT:
+                return self._signed_out(
+                    request, _("You were signed out after a while without activity.")
+                )
+            if now - session.get(SIGNED_IN_AT, now) > settings.SESSION_COOKIE_AGE:
+                return self._signed_out(
+                    request, _("A sign-in lasts a limited time: sign in again to continue.")
+                )
+            if SIGNED_IN_AT not in session:  # a session from before the clock was kept
+                session[SIGNED_IN_AT] = now
+            if now - session.get(SEEN_AT, 0) > 60:
+                session[SEEN_AT] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _signed_out(request, message: str):
+        logout(request)
+        flash.info(request, message)
+        return redirect("account_login")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.actions import security
 from accounts.actions.sign_in import record_sign_in
 from accounts.languages import settle_language_on_sign_in
+from accounts.middleware import note_sign_in
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
 
@@ -23,6 +24,7 @@ signed_out_everywhere = Signal()
 def _signed_in(sender, request, user, **kwargs) -> None:
     # First the language: the sign-in notice is written in it.
     settle_language_on_sign_in(request, user)
+    note_sign_in(request)
     record_sign_in(request, user)
 
 

@@ -230,6 +230,27 @@ def test_a_sign_in_drops_ended_sessions_in_one_statement_however_many_there_are(
     assert phone_client.get("/account/sessions/").context["sessions"][0]["current"]
 
 
+def test_a_session_ends_after_an_idle_hour_and_a_day_after_its_sign_in(phone_client):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        idle = Client()
+        sign_in(idle, "+919876543210")
+        clock.shift(61 * 60)
+        assert idle.get("/account/").url == "/accounts/login/"
+        assert "without activity" in idle.get("/accounts/login/").content.decode()
+
+        busy = Client()
+        sign_in(busy, "+919876543210")
+        for _ in range(24):  # active every 59 minutes: 23 h 36 min
+            clock.shift(59 * 60)
+            assert busy.get("/account/").status_code == 200
+        clock.shift(59 * 60)
+        assert busy.get("/account/").url == "/accounts/login/"
+        assert "limited time" in busy.get("/accounts/login/").content.decode()
+
+
 def test_changing_the_password_can_keep_or_end_the_other_sessions(phone_client):
     other = Client()
     sign_in(other, "+919876543210")
