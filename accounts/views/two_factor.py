@@ -175,7 +175,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
         try:
             send_sms_code(user=user, client_ip=client_ip(request) or "", purpose="sign_in")
         except (ResendTooSoon, SendLimitReached) as error:
-            form.add_error(None, send_error(request, error))
+            flash.error(request, send_error(request, error))
             status = 400
         else:
             notice = _("We sent a 6-digit code to %(phone)s.") % {

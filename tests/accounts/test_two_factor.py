@@ -79,6 +79,17 @@ def test_sms_second_factor_is_asked_in_a_new_browser_and_a_code_works_once(phone
     )
 
 
+def test_a_code_asked_again_too_soon_at_sign_in_gets_a_clear_answer(phone_client, settings):
+    turn_on_sms(phone_client)
+    settings.VERIFICATION_RESEND_COOLDOWN = 60
+    browser = Client()
+    assert sign_in(browser, PHONE).url == "/accounts/2fa/authenticate/"
+    # The code that turned SMS on went out less than a minute ago.
+    again = browser.post("/accounts/2fa/authenticate/", {"method": "sms", "action": "send"})
+    assert again.status_code == 400
+    assert "You can ask for a new code in" in again.content.decode()
+
+
 def test_wrong_sms_codes_void_the_code_and_a_resend_keeps_the_count(phone_client):
     turn_on_sms(phone_client)
     browser = Client()
