@@ -14,6 +14,7 @@ import time
 from functools import wraps
 
 from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
@@ -44,9 +45,12 @@ def recently_reauthenticated(request: HttpRequest, *, second_factor: bool = Fals
 
 def methods_for(user: User, *, second_factor: bool) -> list[str]:
     """How this person can re-authenticate: 'password', 'app' (authenticator app or recovery
-    code), 'sms' (the SMS second factor), 'code' (a code to the phone or email, only for a
-    person without a password)."""
+    code), 'sms' (the SMS second factor), 'recovery' (a recovery code, for a person whose
+    second factor is SMS only: their phone may be the one lost), 'code' (a code to the phone
+    or email, only for a person without a password)."""
     factors = second_factor_methods(user)
+    if factors == ["sms"] and has_recovery_codes(user):
+        factors.append("recovery")
     if second_factor and factors:
         return factors
     methods = ["password"] if user.has_usable_password() else []
@@ -54,6 +58,10 @@ def methods_for(user: User, *, second_factor: bool) -> list[str]:
     if not user.has_usable_password() and "sms" not in methods:
         methods.append("code")
     return methods
+
+
+def has_recovery_codes(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists()
 
 
 def code_destination(user: User) -> tuple[str, str]:

@@ -222,7 +222,7 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
         sign_in.record_failed_sign_in(request, accounts=[user], identifier="")
         password_form.add_error("password", _("That password isn't right."))
         return False
-    if method == "app":
+    if method in ("app", "recovery"):
         app_form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
         if app_form.is_valid():
             app_form.save()

@@ -226,7 +226,7 @@ def test_recovery_codes_are_shown_once_and_can_be_made_anew(phone_client):
         confirm_with_password(phone_client)
         asked = phone_client.get("/account/two-factor/recovery-codes/")
         assert asked.url.startswith("/account/verify/") and "factor=2" in asked.url
-        assert phone_client.get(asked.url).context["methods"] == ["sms"]
+        assert phone_client.get(asked.url).context["methods"] == ["sms", "recovery"]
         phone_client.post(asked.url, {"method": "sms", "action": "send"})
         phone_client.post(asked.url, {"method": "sms", "code": code_sent_to(PHONE)})
         made = phone_client.post("/account/two-factor/recovery-codes/")
@@ -244,6 +244,21 @@ def test_turning_off_two_factor_needs_the_second_factor(phone_client):
         phone_client.post(refused.url, {"method": "app", "code": app_code(key)})
         assert phone_client.post("/accounts/2fa/totp/deactivate/").status_code == 302
     assert not User.objects.get(phone=PHONE).authenticator_set.exists()
+
+
+def test_with_sms_only_a_recovery_code_confirms_it_is_you(phone_client):
+    codes = turn_on_sms(phone_client)
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=6), tick=False):
+        refused = phone_client.get("/accounts/2fa/recovery-codes/")
+        assert refused.url.startswith("/account/verify/") and "factor=2" in refused.url
+        page = phone_client.get(refused.url)
+        assert page.context["methods"] == ["sms", "recovery"]
+        assert "Recovery code" in page.content.decode()
+        wrong = phone_client.post(refused.url, {"method": "recovery", "code": "12345678"})
+        assert wrong.status_code == 400
+        done = phone_client.post(refused.url, {"method": "recovery", "code": codes[0]})
+        assert done.status_code == 302
+        assert phone_client.get("/accounts/2fa/recovery-codes/").status_code == 200
 
 
 def test_turning_off_the_app_with_sms_still_on_keeps_recovery_codes(phone_client):
@@ -284,7 +299,7 @@ def test_the_recovery_phone_that_carries_sms_codes_needs_the_second_factor_to_ch
         confirm_with_password(client)
         asked = client.get("/account/recovery/phone/")
         assert "factor=2" in asked.url
-        assert client.get(asked.url).context["methods"] == ["sms"]
+        assert client.get(asked.url).context["methods"] == ["sms", "recovery"]
 
 
 def test_sms_codes_for_sign_in_do_not_confirm_changes(phone_client):
