@@ -3,6 +3,7 @@
 import atexit
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -19,7 +20,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from redis.exceptions import RedisError
 
 from accounts import messages
@@ -42,6 +43,10 @@ class ActivationLocked(Exception):  # noqa: N818 - reads as a condition
 
 class CommandConflict(Exception):  # noqa: N818
     """A result that contradicts the one already reported, or a command no longer open."""
+
+
+class KeyUsedElsewhere(Exception):  # noqa: N818
+    """The Idempotency-Key was used for a different command (device, kind or payload)."""
 
 
 class FindDeviceOff(Exception):  # noqa: N818
@@ -456,6 +461,23 @@ def _close(command: Command, state: str, *, detail: str = "") -> None:
         command.state, command.finished_at, command.result_detail = state, now, detail[:500]
 
 
+LOCK_MESSAGE_MAX = 200
+# A number to call, as people write it: digits, an optional leading +, spaces and separators.
+_CONTACT_NUMBER = re.compile(r"\+?[0-9(][0-9 ()./-]{2,31}")
+
+
+def lock_problem(message: str, phone: str) -> tuple[str, str] | None:
+    """What is wrong with a Lock's message or contact number, as (field, message); None if
+    nothing is."""
+    if not message:
+        return "message", gettext("Write the message to show on the locked screen.")
+    if len(message) > LOCK_MESSAGE_MAX:
+        return "message", gettext("The message can have at most 200 characters.")
+    if phone and not (_CONTACT_NUMBER.fullmatch(phone) and sum(c.isdigit() for c in phone) >= 3):
+        return "phone", gettext("Enter the contact number in digits (a leading + is fine).")
+    return None
+
+
 @transaction.atomic
 def issue_command(
     *,
@@ -467,11 +489,12 @@ def issue_command(
     request: HttpRequest | None = None,
 ) -> tuple[Command, bool]:
     """Queue a command for the device. The same Idempotency-Key from the same person returns
-    the first command instead of a second one. Returns (command, created)."""
+    the first command instead of a second one, if it asked for the same thing (else
+    KeyUsedElsewhere). Returns (command, created)."""
     if idempotency_key:
         existing = Command.objects.filter(requested_by=by, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing, False
+            return _repeated(existing, device=device, kind=kind, payload=payload), False
     lifetime = Command.LIFETIME.get(Command.Kind(kind))
     try:
         with transaction.atomic():
@@ -484,12 +507,19 @@ def issue_command(
                 expires_at=timezone.now() + lifetime if lifetime else None,
             )
     except IntegrityError:  # the same key, a moment ago, from a parallel request
-        return Command.objects.get(requested_by=by, idempotency_key=idempotency_key), False
+        existing = Command.objects.get(requested_by=by, idempotency_key=idempotency_key)
+        return _repeated(existing, device=device, kind=kind, payload=payload), False
     Device.objects.filter(pk=device.pk).update(open_commands=F("open_commands") + 1)
     _log_command(command, request)
     if kind == Command.Kind.ERASE:
         _send_erase_notice(device)
     return command, True
+
+
+def _repeated(command: Command, *, device: Device, kind: str, payload: dict) -> Command:
+    if (command.device_id, command.kind, command.payload) != (device.pk, kind, payload):
+        raise KeyUsedElsewhere
+    return command
 
 
 def _send_erase_notice(device: Device) -> None:

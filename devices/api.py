@@ -244,8 +244,10 @@ class CommandInput(serializers.Serializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if attrs["kind"] == Command.Kind.LOCK and not attrs["message"].strip():
-            raise serializers.ValidationError({"message": _("A lock needs a message to show.")})
+        if attrs["kind"] == Command.Kind.LOCK:
+            problem = actions.lock_problem(attrs["message"].strip(), attrs["phone"].strip())
+            if problem is not None:
+                raise serializers.ValidationError({problem[0]: problem[1]})
         return attrs
 
 
@@ -556,14 +558,20 @@ class DeviceCommandsApi(PortalApi):
         payload = {}
         if data["kind"] == Command.Kind.LOCK:
             payload = {"message": data["message"].strip(), "phone": data["phone"].strip()}
-        command, created = actions.issue_command(
-            device=device,
-            by=request.user,
-            kind=data["kind"],
-            payload=payload,
-            idempotency_key=key,
-            request=request._request,
-        )
+        try:
+            command, created = actions.issue_command(
+                device=device,
+                by=request.user,
+                kind=data["kind"],
+                payload=payload,
+                idempotency_key=key,
+                request=request._request,
+            )
+        except actions.KeyUsedElsewhere:
+            return Response(
+                {"Idempotency-Key": [_("This key was used for a different command.")]},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
         return Response(
             CommandOutput(command).data,
             status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,

@@ -68,21 +68,33 @@ def issue_command(request: HttpRequest, device_id) -> HttpResponse:
         return redirect("device_detail", device_id=device_id)
     payload = {}
     if kind == Command.Kind.LOCK:
-        message = request.POST.get("message", "").strip()[:200]
-        if not message:
-            flash.error(request, _("Write the message to show on the locked screen."))
+        payload = {
+            "message": request.POST.get("message", "").strip(),
+            "phone": request.POST.get("phone", "").strip(),
+        }
+        problem = actions.lock_problem(payload["message"], payload["phone"])
+        if problem is not None:
+            flash.error(request, problem[1])
             return redirect("device_detail", device_id=device_id)
-        payload = {"message": message, "phone": request.POST.get("phone", "").strip()[:32]}
-    actions.issue_command(
-        device=device,
-        by=request.user,  # type: ignore[arg-type]
-        kind=kind,
-        payload=payload,
-        idempotency_key=_form_key(request),
-        request=request,
-    )
-    flash.success(request, _("Sent. The device does it when it next goes online."))
+    if _issued(request, device, kind, payload):
+        flash.success(request, _("Sent. The device does it when it next goes online."))
     return redirect("device_detail", device_id=device_id)
+
+
+def _issued(request: HttpRequest, device, kind: str, payload: dict) -> bool:
+    try:
+        actions.issue_command(
+            device=device,
+            by=request.user,  # type: ignore[arg-type]
+            kind=kind,
+            payload=payload,
+            idempotency_key=_form_key(request),
+            request=request,
+        )
+    except actions.KeyUsedElsewhere:
+        flash.error(request, _("This form was already sent. Reload the page and try again."))
+        return False
+    return True
 
 
 def _form_key(request: HttpRequest) -> str:
@@ -98,15 +110,8 @@ def _form_key(request: HttpRequest) -> str:
 def erase(request: HttpRequest, device_id) -> HttpResponse:
     device = _owned(request, device_id)
     if request.method == "POST" and request.POST.get("confirm") == "erase":
-        actions.issue_command(
-            device=device,
-            by=request.user,  # type: ignore[arg-type]
-            kind=Command.Kind.ERASE,
-            payload={},
-            idempotency_key=_form_key(request),
-            request=request,
-        )
-        flash.success(request, _("Erase sent. The device is wiped when it next goes online."))
+        if _issued(request, device, Command.Kind.ERASE, {}):
+            flash.success(request, _("Erase sent. The device is wiped when it next goes online."))
         return redirect("device_detail", device_id=device_id)
     return render(request, "devices/erase.html", {"device": device, "key": uuid.uuid4()})
 

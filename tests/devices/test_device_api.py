@@ -112,6 +112,42 @@ def test_the_same_idempotency_key_makes_one_command(owner, phone):
     assert Device.objects.get().open_commands == 1
 
 
+def test_a_key_used_for_another_command_is_refused(owner, phone):
+    device_id = phone.enroll(PHONE)
+    other_id = phone.enroll(PHONE, hardware="imei-tablet-0001")
+    key = {"Idempotency-Key": "c0ffee-2"}
+    first = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "ring"}, headers=key)
+    assert first.status_code == 202
+    for path, body in [
+        (f"devices/{device_id}/commands/", {"kind": "locate"}),
+        (f"devices/{other_id}/commands/", {"kind": "ring"}),
+    ]:
+        answer = owner.api("POST", path, json=body, headers=key)
+        assert answer.status_code == 422 and "Idempotency-Key" in answer.json()
+    assert Command.objects.count() == 1
+
+
+def test_a_lock_needs_a_message_and_a_contact_number_in_digits(owner, phone):
+    device_id = phone.enroll(PHONE)
+    path = f"devices/{device_id}/commands/"
+    for body, field in [
+        ({"kind": "lock", "message": " "}, "message"),
+        ({"kind": "lock", "message": "Lost", "phone": "abc!!"}, "phone"),
+        ({"kind": "lock", "message": "x" * 201}, "message"),
+    ]:
+        answer = owner.api("POST", path, json=body)
+        assert answer.status_code == 400 and field in answer.json()
+    good = {"kind": "lock", "message": "Lost", "phone": "+91 98765 43210"}
+    assert owner.api("POST", path, json=good).status_code == 202
+
+    page = f"{owner.base}/devices/{device_id}/command/"
+    form = {"kind": "lock", "message": "Lost", "phone": "call me"}
+    form["csrfmiddlewaretoken"] = owner.csrf
+    refused = owner.http.post(page, data=form, timeout=10)
+    assert "Enter the contact number in digits" in refused.text
+    assert Command.objects.count() == 1
+
+
 def test_repeated_acks_and_results_are_harmless_and_a_conflict_is_409(owner, phone):
     device_id = phone.enroll(PHONE)
     command = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "locate"}).json()
