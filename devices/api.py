@@ -351,14 +351,19 @@ class SecondFactorApi(APIView):
     @extend_schema(request=SecondFactorInput, responses={201: EnrolledOutput})
     def post(self, request: Request) -> Response:
         data = validated(SecondFactorInput, request.data)
+        expired = Response(
+            {"flow": [_("This sign-in has expired. Sign in again.")]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
         try:
             flow = signing.loads(data["flow"], salt=FLOW_SALT, max_age=FLOW_MAX_AGE)
             user = User.objects.get(pk=flow["user"], is_active=True)
         except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
-            return Response(
-                {"flow": [_("This sign-in has expired. Sign in again.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return expired
+        # Suspended, banned or asked to reset the password since the first step: signing in
+        # again says which.
+        if user.is_restricted or user.must_reset_password:
+            return expired
         if data["method"] not in second_factor_methods(user):
             return Response({"method": [_("Not on for this account.")]}, status=400)
         if data["action"] == "send":

@@ -466,6 +466,27 @@ def test_wrong_app_codes_from_a_device_are_limited_per_account(owner, phone):
     assert Device.objects.count() == devices
 
 
+def test_an_account_suspended_between_the_two_steps_is_not_enrolled(owner, phone, settings):
+    from accounts.actions.moderation import moderate
+
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    user = User.objects.get(phone=PHONE)
+    client = Client()
+    client.force_login(user)
+    client.post("/account/verify/?next=/", {"method": "password", "password": "Blue!Kite42x"})
+    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)})
+    flow = phone.sign_in(PHONE).json()["flow"]
+    staff = User.objects.create_user(email="staff@example.com", is_staff=True, is_superuser=True)
+    moderate(user=user, actor=staff, action="suspend", reason="Spam")
+    url = f"{phone.base}/api/v1/device/sign-in/second-factor/"
+    answer = requests.post(
+        url, json={"flow": flow, "method": "app", "code": app_code(key)}, timeout=10
+    )
+    assert answer.status_code == 400 and "flow" in answer.json()
+    assert not Device.objects.exists()
+
+
 def test_devices_show_on_the_sessions_page_and_can_be_signed_out(owner, phone):
     phone.enroll(PHONE)
     client = Client()
