@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
+from accounts.actions import sign_in
 from accounts.actions.security import settle_other_sessions
 from accounts.html import input_tag
 from accounts.languages import suggested_region
@@ -388,6 +389,19 @@ class ChangePasswordForm(BaseChangePasswordForm):
     sign_out_others = forms.BooleanField(
         label=_("Sign out of all other sessions"), required=False, initial=True
     )
+
+    def clean_oldpassword(self) -> str:
+        # A signed-in session guessing the password meets the sign-in limits, as when it
+        # confirms a change (accounts.views.security).
+        user = self.user
+        if sign_in.check_sign_in_allowed(
+            context.request, accounts=[user], identifier="", trust_browser=False
+        ):
+            raise ValidationError(_("Too many wrong passwords. Wait a few minutes and try again."))
+        if not user.check_password(self.cleaned_data.get("oldpassword", "")):
+            sign_in.record_failed_sign_in(context.request, accounts=[user], identifier="")
+            raise ValidationError(_("That password isn't right."))
+        return self.cleaned_data["oldpassword"]
 
     def save(self) -> None:
         super().save()

@@ -251,6 +251,19 @@ def test_a_session_ends_after_an_idle_hour_and_a_day_after_its_sign_in(phone_cli
         assert "limited time" in busy.get("/accounts/login/").content.decode()
 
 
+def test_wrong_current_passwords_count_as_failed_sign_ins(phone_client, settings):
+    from accounts.actions.sign_in import failed_sign_ins
+
+    settings.SIGN_IN_FREE_FAILURES = 3
+    change = {"password1": "Green!Lamp57y", "password2": "Green!Lamp57y"}
+    for _ in range(3):
+        wrong = phone_client.post("/accounts/password/change/", {"oldpassword": "nope"} | change)
+        assert "That password isn&#x27;t right." in wrong.content.decode()
+    assert failed_sign_ins(User.objects.get(phone="+919876543210")) == 3
+    held = phone_client.post("/accounts/password/change/", {"oldpassword": GOOD_PASSWORD} | change)
+    assert "Too many wrong passwords" in held.content.decode()
+
+
 def test_changing_the_password_can_keep_or_end_the_other_sessions(phone_client):
     other = Client()
     sign_in(other, "+919876543210")
