@@ -14,7 +14,9 @@ import pyotp
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import connection, transaction
+from django.forms.utils import ErrorList
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts import messages
 from accounts.languages import language_of
@@ -89,6 +91,18 @@ def start_sms_setup(user: User) -> SmsSecondFactor:
 
 
 PURPOSES = ("sign_in", "confirm", "setup")
+
+TOO_MANY_CODES = gettext_lazy("Too many wrong codes. Wait a few minutes and try again.")
+
+
+def limited(code_form) -> bool:
+    """Whether allauth's code form (authenticator app, recovery codes) refused the try for its
+    limit; if so its error says so about codes (allauth's is about sign-in attempts and points
+    to a password reset, which does not lift it)."""
+    if not code_form.has_error("code", "too_many_login_attempts"):
+        return False
+    code_form.errors["code"] = ErrorList([str(TOO_MANY_CODES)])
+    return True
 
 
 @transaction.atomic

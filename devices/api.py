@@ -35,11 +35,13 @@ from accounts.forms import SignInForm
 from accounts.models import User
 from accounts.reauth import recently_reauthenticated
 from accounts.second_factor import (
+    TOO_MANY_CODES,
     CodeError,
     NoPhone,
     ResendTooSoon,
     SendLimitReached,
     check_sms_code,
+    limited,
     second_factor_methods,
     send_sms_code,
 )
@@ -407,11 +409,8 @@ class SecondFactorApi(APIView):
         if form.is_valid():
             form.authenticator.record_usage()
             return None
-        if form.has_error("code", "too_many_login_attempts"):
-            return Response(
-                {"detail": _("Too many wrong codes. Wait a few minutes and try again.")},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+        if limited(form):
+            return Response({"detail": TOO_MANY_CODES}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return wrong
 
 

@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.second_factor import (
     check_sms_code,
     has_sms_second_factor,
+    limited,
     second_factor_methods,
     send_sms_code,
     sms_phone,
@@ -227,6 +228,7 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
         if app_form.is_valid():
             app_form.save()
             return True
+        limited(app_form)
         return False
     form = forms["code"] = CodeForm(request.POST)
     if not form.is_valid():

@@ -24,6 +24,7 @@ from accounts.models import SecurityEvent, SmsSecondFactor, User
 from accounts.second_factor import (
     NoPhone,
     check_sms_code,
+    limited,
     second_factor_methods,
     send_sms_code,
     sms_phone,
@@ -211,6 +212,7 @@ def _second_factor_ok(request: HttpRequest, user: User, method: str, form) -> bo
         if app_form.is_valid():
             app_form.save()
             return True
+        limited(app_form)
         form.add_error("code", app_form.errors["code"])
         return False
     try:
