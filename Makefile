@@ -18,14 +18,17 @@ python-check:
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 		echo "$(VENV) was made with Python < 3.12: remove it (make clean) and try again." >&2; exit 1; fi
 
-$(VENV)/.runtime: requirements.lock | python-check
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+# Every virtual environment gets the pip pinned in requirements-pip.lock first, then its own
+# lock, all checked against their hashes (tools/venv.py): nothing rests on the interpreter's
+# bundled pip or on what upstream released since the locks.
+INSTALLER := requirements-pip.lock tools/venv.py
+
+$(VENV)/.runtime: requirements.lock $(INSTALLER) | python-check
+	$(PYTHON) tools/venv.py $(VENV) requirements.lock
 	@touch $@
 
-$(VENV)/.dev: requirements-dev.lock | python-check
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+$(VENV)/.dev: requirements-dev.lock $(INSTALLER) | python-check
+	$(PYTHON) tools/venv.py $(VENV) requirements-dev.lock
 	@touch $@ $(VENV)/.runtime
 
 run: export DEBUG ?= 1
@@ -48,15 +51,13 @@ admin: $(VENV)/.runtime
 	@$(PY) manage.py createadmin
 
 # The web scanner lives in a virtual environment of its own (its pins never meet the portal's).
-.venv-scan/.installed: requirements-scan.lock | python-check
-	@test -x .venv-scan/bin/python || $(PYTHON) -m venv .venv-scan
-	.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-scan.lock
+.venv-scan/.installed: requirements-scan.lock $(INSTALLER) | python-check
+	$(PYTHON) tools/venv.py .venv-scan requirements-scan.lock
 	@touch $@
 
 # The benchmark's chart (matplotlib) also lives in a virtual environment of its own.
-.venv-bench/.installed: requirements-bench.lock | python-check
-	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bench.lock
+.venv-bench/.installed: requirements-bench.lock $(INSTALLER) | python-check
+	$(PYTHON) tools/venv.py .venv-bench requirements-bench.lock
 	@touch $@
 
 test: $(VENV)/.dev .venv-scan/.installed .venv-bench/.installed

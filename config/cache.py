@@ -6,6 +6,7 @@ which raises, and count from PostgreSQL instead (verification.limits).
 """
 
 import logging
+import re
 import time
 from functools import cached_property
 
@@ -35,11 +36,28 @@ class ClientPerPool(RedisCacheClient):
 
 
 class StrictRedisCache(RedisCache):
-    """Django's Redis cache (errors raise), with one client per pool."""
+    """Django's Redis cache (errors raise), with one client per pool, whose clear() removes
+    only its own keys."""
 
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = ClientPerPool
+
+    def clear(self) -> bool:
+        """Remove the keys under this cache's KEY_PREFIX and nothing else. Django's clear()
+        empties the whole Redis database, which another program may share (another portal
+        with its own prefix, or the test suite beside a running portal)."""
+        client = self._cache.get_client(write=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)
+        return True
 
 
 class ResilientRedisCache(StrictRedisCache):

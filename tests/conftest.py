@@ -2,14 +2,21 @@
 
 import os
 import shutil
+import sys
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from tests.processes import RedisServer
+from tests.redis_isolation import Sentinels, remove_run_keys
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+_SENTINELS = pytest.StashKey["Sentinels"]()
 
 
 def services_available() -> bool:
@@ -37,14 +44,47 @@ def pytest_sessionstart(session):
         problems.append(f"REQUIRE_BROWSER=1 but Chromium is not at {CHROMIUM}")
     if problems:
         pytest.exit("; ".join(problems), returncode=3)
+    if settings.USES_REDIS:
+        session.config.stash[_SENTINELS] = sentinels = Sentinels(
+            settings.REDIS_URL, settings.TEST_REDIS_PREFIX
+        )
+        sentinels.plant()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite touched only Redis data it made: every key "someone else" had before it is
+    still there, and the run's own keys go."""
+    sentinels = session.config.stash.get(_SENTINELS, None)
+    if sentinels is None:
+        return
+    missing = sentinels.missing()
+    sentinels.remove()
+    remove_run_keys(settings.REDIS_URL, settings.TEST_REDIS_PREFIX)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (
+            f"The suite removed Redis keys it did not make, on {settings.REDIS_URL}: "
+            + ", ".join(missing)
+        )
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_report_header(config):
     return (
         f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-        f"cache and broker: {'redis' if settings.USES_REDIS else 'in-process'}, "
+        f"cache and broker: {_redis_in_use()}, "
         f"chromium: {'yes' if browser_available() else 'no'}"
     )
+
+
+def _redis_in_use() -> str:
+    if not settings.USES_REDIS:
+        return "in-process"
+    return f"redis at {settings.REDIS_URL}, keys under {settings.TEST_REDIS_PREFIX}:"
 
 
 NO_SERVICES = "needs postgres and redis: set DATABASE_URL and REDIS_URL or run them on localhost"
@@ -80,6 +120,23 @@ def _test_delivery_settings(settings):
     # Django's test runner swaps every mailer for locmem; the portal's dev outbox is the
     # mailer under test (tests/verification/test_smtp.py switches to real SMTP).
     settings.MAILERS = {"default": {"BACKEND": "verification.backends.email.OutboxEmailBackend"}}
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own on a free port, for processes the test starts or for
+    a server it stops and starts (tests/processes.py)."""
+    if shutil.which("redis-server") is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but redis-server is not installed")
+        pytest.skip(
+            "needs redis-server for a server of the test's own (apt-get install redis-server)"
+        )
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process is not None:
+        server.stop()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ PRODUCTION_KEY = "production-test-key-" + "k9Q2xV7mL4pR8sT1wZ6bN3cF5hJ0dG"
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def production_env(tmp_path: Path) -> dict[str, str]:
+def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     db = settings.DATABASES["default"]
     env = {
         key: value
@@ -39,8 +39,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": PRODUCTION_KEY,
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        # A Redis database of its own: no worker of the suite consumes the server's tasks.
-        "REDIS_URL": settings.TEST_REDIS_SPARE[1],
+        # A Redis server of its own: no worker of the suite consumes the server's tasks.
+        "REDIS_URL": redis_url,
         "VAR_DIR": str(tmp_path),
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "production-test-token",
@@ -49,11 +49,11 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_the_deployment_check_passes(tmp_path):
+def test_the_deployment_check_passes(tmp_path, own_redis):
     answer = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(tmp_path),
+        env=production_env(tmp_path, own_redis.url),
         capture_output=True,
         text=True,
         timeout=120,
@@ -62,9 +62,9 @@ def test_the_deployment_check_passes(tmp_path):
     assert "no issues" in answer.stdout
 
 
-def test_production_refuses_to_start_without_its_settings(tmp_path):
+def test_production_refuses_to_start_without_its_settings(tmp_path, own_redis):
     for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
-        env = production_env(tmp_path)
+        env = production_env(tmp_path, own_redis.url)
         env.pop(missing)
         answer = subprocess.run(
             [sys.executable, "manage.py", "check"],
@@ -78,11 +78,8 @@ def test_production_refuses_to_start_without_its_settings(tmp_path):
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
-    env = production_env(tmp_path)
-    import redis
-
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # send budgets of earlier runs
+def gunicorn(tmp_path, own_redis):
+    env = production_env(tmp_path, own_redis.url)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,

@@ -17,7 +17,6 @@ from tests.faults.conftest import use_broker
 from tests.helpers import create_account, send_code
 from tests.processes import (
     PostgresServer,
-    RedisServer,
     TwilioStandIn,
     free_port,
     start_worker,
@@ -26,15 +25,6 @@ from tests.processes import (
 from verification.models import OutboundMessage
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer()
-    server.start()
-    yield server
-    if server.process is not None:
-        server.stop()
 
 
 def test_a_sign_up_while_redis_is_down_keeps_its_code_and_delivers_it_once_redis_is_back(
@@ -97,9 +87,9 @@ def own_postgres():
 
 
 def test_the_portal_fails_cleanly_while_postgresql_restarts_and_recovers_by_itself(
-    own_postgres, tmp_path
+    own_postgres, own_redis, tmp_path
 ):
-    env = production_env(tmp_path) | {"DATABASE_URL": own_postgres.url}
+    env = production_env(tmp_path, own_redis.url) | {"DATABASE_URL": own_postgres.url}
     for command in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         subprocess.run(
             [sys.executable, "manage.py", *command], env=env, check=True, timeout=300, cwd="."
