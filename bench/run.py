@@ -624,6 +624,12 @@ def redis_server(config: Config, var: Path):
                 break
             except redis.ConnectionError:
                 time.sleep(0.1)
+        time.sleep(0.2)
+        if process.poll() is not None:  # the port was taken: what answered is not ours
+            raise SystemExit(
+                f"redis-server could not listen on port {config.redis_port}: "
+                "set BENCH_REDIS_PORT to a free port"
+            )
         yield f"redis://127.0.0.1:{config.redis_port}/0"
     finally:
         process.terminate()

@@ -67,6 +67,7 @@ def pytest_sessionfinish(session, exitstatus):
             + ", ".join(missing)
         )
         if reporter is not None:
+            reporter.ensure_newline()
             reporter.write_line(message, red=True, bold=True)
         else:
             print(message, file=sys.stderr)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import urlsplit
 
 import redis
 
@@ -69,6 +70,11 @@ def _end_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def database_url(url: str, number: int) -> str:
+    """`url` with database `number` (redis-py takes the URL's path over a `db` argument)."""
+    return urlsplit(url)._replace(path=f"/{number}").geturl()
+
+
 def _clients(url: str) -> list[redis.Redis]:
     """A client for every database number the server has (16 unless configured)."""
     first = redis.Redis.from_url(url, socket_timeout=5)
@@ -76,7 +82,9 @@ def _clients(url: str) -> list[redis.Redis]:
         count = int(first.config_get("databases").get("databases", 16))
     except redis.ResponseError:  # CONFIG refused (a managed Redis): the usual 16
         count = 16
-    return [redis.Redis.from_url(url, db=number, socket_timeout=5) for number in range(count)]
+    return [
+        redis.Redis.from_url(database_url(url, number), socket_timeout=5) for number in range(count)
+    ]
 
 
 def remove_run_keys(url: str, prefix: str) -> int:

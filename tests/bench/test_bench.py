@@ -4,6 +4,7 @@ stand-in, and the stock allauth site) and writes its JSON, table and chart."""
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -46,7 +47,8 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
         "BENCH_PORT": str(free_ports(3)),
         "BENCH_REDIS_PORT": str(free_ports(1)),
         "BENCH_PG": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}",
-        "BENCH_DB_PREFIX": f"{db['NAME']}_bench",
+        # Databases of this run's own (the bench drops and creates them by name).
+        "BENCH_DB_PREFIX": f"{db['NAME']}_bench_{secrets.token_hex(4)}",
         "BENCH_SECONDS": "0.5",
         "BENCH_WARMUP": "0.2",
         "BENCH_ACCOUNTS": "300",
