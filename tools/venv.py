@@ -5,8 +5,9 @@
 The environment is made by the Python that runs this script, if DIRECTORY has none yet. It
 first gets the installer pinned in requirements-pip.lock, every file checked against its hash,
 so an install never depends on the pip bundled with the interpreter (an old bundled pip can
-misread a lock once upstream releases something new); that pip then installs LOCK with its
-hashes. A lock that does not install stops here with a message naming it.
+misread a lock once upstream releases something new), and the setuptools that builds the
+locks' source-only packages; that pip then installs LOCK with its hashes. A lock that does
+not install stops here with a message naming it.
 
 The Makefile makes every environment this way (.venv, .venv-scan, .venv-bench), and
 .ci/check-locks builds each lock into a brand-new environment of the oldest Python the portal
@@ -29,7 +30,9 @@ def main(directory: Path, lock: Path) -> int:
     starting_pip = _pip_version(python)
     steps = [
         (INSTALLER_LOCK, [str(python), *PIP, "--no-deps", "-r", str(INSTALLER_LOCK)]),
-        (lock, [str(python), *PIP, "-r", str(lock)]),
+        # Source-only packages build with the setuptools just installed, not with whatever
+        # setuptools upstream released last (pip's isolated build would fetch that).
+        (lock, [str(python), *PIP, "--no-build-isolation", "-r", str(lock)]),
     ]
     for step_lock, command in steps:
         if subprocess.run(command, check=False).returncode != 0:
