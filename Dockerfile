@@ -11,11 +11,12 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends flite \
  && rm -rf /var/lib/apt/lists/*
-# The pinned pip first (requirements-pip.lock), then the lock: the image's own pip may be too
-# old to read the lock once upstream releases something new.
+# The pinned pip and setuptools first (requirements-pip.lock), then the lock, as tools/venv.py
+# does: the image's own pip may be too old to read the lock once upstream releases something
+# new, and a source-only package builds with the pinned setuptools.
 COPY requirements-pip.lock requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements-pip.lock \
- && pip install --no-cache-dir --require-hashes -r requirements.lock
+ && pip install --no-cache-dir --require-hashes --no-build-isolation -r requirements.lock
 
 COPY . .
 # Static files are collected with hashed names at build time; the settings it needs to start
