@@ -136,8 +136,7 @@ def own_redis():
     server = RedisServer()
     server.start()
     yield server
-    if server.process is not None:
-        server.stop()
+    server.remove()
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 stand-in for Twilio's API on loopback, and Celery workers."""
 
 import contextlib
+import ctypes
 import glob
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from urllib.parse import parse_qs, urlparse
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -47,11 +50,13 @@ def _answers(port: int) -> bool:
 
 
 class RedisServer:
-    """A redis-server of the test's own on a free port, keeping nothing on disk."""
+    """A redis-server of the test's own on a free port, keeping nothing on disk; the kernel
+    ends it if the test process dies first."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = tempfile.mkdtemp(prefix="portal-redis-")
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -59,9 +64,10 @@ class RedisServer:
         assert binary, "redis-server is not installed"
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no"],
+            + ["--appendonly", "no", "--dir", self.directory],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_end_with_parent,
         )
         wait_until(lambda: _answers(self.port), 10, "redis-server to answer")
 
@@ -71,6 +77,17 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
         wait_until(lambda: not _answers(self.port), 10, "redis-server to stop")
+
+    def remove(self) -> None:
+        if self.process is not None:
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _end_with_parent() -> None:
+    """In a child process: the kernel sends it SIGTERM when the test process dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class PostgresServer:

@@ -10,64 +10,23 @@ Imported by config/settings/test.py before Django is set up: nothing here reads 
 """
 
 import atexit
-import contextlib
-import ctypes
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from urllib.parse import urlsplit
 
 import redis
 
-_PR_SET_PDEATHSIG = 1
+from tests.processes import RedisServer
 
 
 def start_own_redis() -> str | None:
-    """Start a redis-server of this process's own, keeping nothing on disk; its URL, or None
+    """Start a redis-server of this process's own (it ends with the process); its URL, or None
     when redis-server is not installed."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         return None
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    directory = tempfile.mkdtemp(prefix="portal-test-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", directory],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=_end_with_parent if sys.platform == "linux" else None,
-    )
-
-    def stop() -> None:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        shutil.rmtree(directory, ignore_errors=True)
-
-    atexit.register(stop)
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(redis.RedisError):
-            if redis.Redis.from_url(url, socket_timeout=1).ping():
-                return url
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    stop()
-    raise RuntimeError(f"the suite's own redis-server ({binary}) did not answer on port {port}")
-
-
-def _end_with_parent() -> None:
-    """In the child: the kernel ends this redis-server when the test process dies, however."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    server = RedisServer()
+    server.start()
+    atexit.register(server.remove)
+    return server.url
 
 
 def database_url(url: str, number: int) -> str:
