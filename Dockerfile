@@ -16,7 +16,7 @@ RUN apt-get update \
 # new, and a source-only package builds with the pinned setuptools.
 COPY requirements-pip.lock requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements-pip.lock \
- && pip install --no-cache-dir --require-hashes --no-build-isolation -r requirements.lock
+ && pip install --no-cache-dir --no-build-isolation --require-hashes -r requirements.lock
 
 COPY . .
 # Static files are collected with hashed names at build time; the settings it needs to start
