@@ -43,7 +43,7 @@ class StrictRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ClientPerPool
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         """Remove the keys under this cache's KEY_PREFIX and nothing else. Django's clear()
         empties the whole Redis database, which another program may share (another portal
         with its own prefix, or the test suite beside a running portal)."""
@@ -57,7 +57,6 @@ class StrictRedisCache(RedisCache):
                 batch.clear()
         if batch:
             client.unlink(*batch)
-        return True
 
 
 class ResilientRedisCache(StrictRedisCache):

@@ -7,6 +7,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from tests.processes import RedisServer
 from tests.redis_isolation import Sentinels, remove_run_keys
@@ -45,10 +46,12 @@ def pytest_sessionstart(session):
     if problems:
         pytest.exit("; ".join(problems), returncode=3)
     if settings.USES_REDIS:
-        session.config.stash[_SENTINELS] = sentinels = Sentinels(
-            settings.REDIS_URL, settings.TEST_REDIS_PREFIX
-        )
-        sentinels.plant()
+        sentinels = Sentinels(settings.REDIS_URL, settings.TEST_REDIS_PREFIX)
+        try:
+            sentinels.plant()
+        except RedisError as error:
+            pytest.exit(f"Redis at {settings.REDIS_URL} does not answer ({error})", returncode=3)
+        session.config.stash[_SENTINELS] = sentinels
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -57,15 +60,17 @@ def pytest_sessionfinish(session, exitstatus):
     sentinels = session.config.stash.get(_SENTINELS, None)
     if sentinels is None:
         return
-    missing = sentinels.missing()
-    sentinels.remove()
-    remove_run_keys(settings.REDIS_URL, settings.TEST_REDIS_PREFIX)
+    try:
+        missing = sentinels.missing()
+        sentinels.remove()
+        remove_run_keys(settings.REDIS_URL, settings.TEST_REDIS_PREFIX)
+        message = f"The suite removed Redis keys it did not make, on {settings.REDIS_URL}: "
+        message += ", ".join(missing)
+    except RedisError as error:
+        missing = [str(error)]
+        message = f"Could not check that the suite left others' Redis keys alone ({error})"
     if missing:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = (
-            f"The suite removed Redis keys it did not make, on {settings.REDIS_URL}: "
-            + ", ".join(missing)
-        )
         if reporter is not None:
             reporter.ensure_newline()
             reporter.write_line(message, red=True, bold=True)

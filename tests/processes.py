@@ -171,8 +171,9 @@ class TwilioStandIn:
                 elif isinstance(answer, tuple):
                     _, status, code = answer
                     self._json(status, {"code": code, "message": "error", "status": status})
-                else:
-                    self._json(answer, {"code": None, "message": "server error", "status": answer})
+                else:  # an HTTP status
+                    status = int(answer)
+                    self._json(status, {"code": None, "message": "server error", "status": status})
 
             def do_GET(self):  # noqa: N802
                 query = parse_qs(urlparse(self.path).query)

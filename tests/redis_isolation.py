@@ -38,7 +38,7 @@ def _clients(url: str) -> list[redis.Redis]:
     """A client for every database number the server has (16 unless configured)."""
     first = redis.Redis.from_url(url, socket_timeout=5)
     try:
-        count = int(first.config_get("databases").get("databases", 16))
+        count = int(first.config_get("databases").get("databases") or 16)
     except redis.ResponseError:  # CONFIG refused (a managed Redis): the usual 16
         count = 16
     return [
