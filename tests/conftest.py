@@ -10,7 +10,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from tests.processes import RedisServer
-from tests.redis_isolation import Sentinels, remove_run_keys
+from tests.redis_isolation import Sentinels
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
@@ -63,7 +63,7 @@ def pytest_sessionfinish(session, exitstatus):
     try:
         missing = sentinels.missing()
         sentinels.remove()
-        remove_run_keys(settings.REDIS_URL, settings.TEST_REDIS_PREFIX)
+        cache.clear()  # the run's keys: "<prefix>:*", the cache's and the broker's alike
         message = f"The suite removed Redis keys it did not make, on {settings.REDIS_URL}: "
         message += ", ".join(missing)
     except RedisError as error:
@@ -129,15 +129,21 @@ def _test_delivery_settings(settings):
 
 
 @pytest.fixture
-def own_redis():
-    """A redis-server of this test's own on a free port, for processes the test starts or for
-    a server it stops and starts (tests/processes.py)."""
+def redis_server_installed():
+    """The test starts redis-server itself: a failure with REQUIRE_SERVICES=1 when it is not
+    installed, else a skip that says how to install it."""
     if shutil.which("redis-server") is None:
         if REQUIRE_SERVICES:
             pytest.fail("REQUIRE_SERVICES=1 but redis-server is not installed")
         pytest.skip(
-            "needs redis-server for a server of the test's own (apt-get install redis-server)"
+            "needs redis-server, for a server of the test's own: apt-get install redis-server"
         )
+
+
+@pytest.fixture
+def own_redis(redis_server_installed):
+    """A redis-server of this test's own on a free port, for processes the test starts or for
+    a server it stops and starts (tests/processes.py)."""
     server = RedisServer()
     server.start()
     yield server

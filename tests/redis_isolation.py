@@ -2,7 +2,8 @@
 
 Without REDIS_URL, the test settings start a redis-server of the suite's own on a free port
 (`start_own_redis`), which ends with the test process. On any server, the suite's keys are under
-the run's prefix (TEST_REDIS_PREFIX), removed at the end (`remove_run_keys`), and
+the run's prefix (TEST_REDIS_PREFIX), removed at the end (the cache's clear(), as the
+cache's KEY_PREFIX is that prefix and the broker's keys start with it too), and
 `Sentinels` proves it: before the first test it writes a key of "someone else's" into every
 database of the server, and after the last it checks that each is still there.
 
@@ -44,16 +45,6 @@ def _clients(url: str) -> list[redis.Redis]:
     return [
         redis.Redis.from_url(database_url(url, number), socket_timeout=5) for number in range(count)
     ]
-
-
-def remove_run_keys(url: str, prefix: str) -> int:
-    """Delete this run's keys ("<prefix>:..."), in every database; how many there were."""
-    removed = 0
-    for client in _clients(url):
-        batch = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        for start in range(0, len(batch), 1000):
-            removed += client.unlink(*batch[start : start + 1000])
-    return removed
 
 
 class Sentinels:

@@ -10,7 +10,6 @@ included, and leaves every key of it as it was, and none of its own.
 
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,14 +72,12 @@ def test_a_run_of_the_suite_leaves_another_programs_redis_data_as_it_was(own_red
         assert after[number] == before[number], f"db {number}"
 
 
-def test_without_redis_url_the_suite_starts_a_redis_server_of_its_own():
+def test_without_redis_url_the_suite_starts_a_redis_server_of_its_own(redis_server_installed):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "TEST_REDIS"))}
     code = (
         "import redis, config.settings.test as s;"
         "print(s.REDIS_URL, s.TEST_REDIS_PREFIX, redis.Redis.from_url(s.REDIS_URL).ping())"
     )
-    if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server")
     answer = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
