@@ -624,8 +624,7 @@ def redis_server(config: Config, var: Path):
                 break
             except redis.ConnectionError:
                 time.sleep(0.1)
-        time.sleep(0.2)
-        if process.poll() is not None:  # the port was taken: what answered is not ours
+        if client.info("server")["process_id"] != process.pid:  # the port was taken
             raise SystemExit(
                 f"redis-server could not listen on port {config.redis_port}: "
                 "set BENCH_REDIS_PORT to a free port"
