@@ -34,9 +34,9 @@ if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
 if "REDIS_URL" not in os.environ:
     from tests.redis_isolation import start_own_redis
 
-    own = start_own_redis()
-    if own:
-        os.environ["REDIS_URL"] = own
+    _own = start_own_redis()
+    if _own:
+        os.environ["REDIS_URL"] = _own
     elif _answers("127.0.0.1", 6379):
         os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
 os.environ.setdefault("TEST_REDIS_PREFIX", f"portal-test-{secrets.token_hex(6)}")
