@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts import messages, sign_in_limits
+from accounts import messages, sign_in_limits, standing
 from accounts.actions import sign_in
 from accounts.languages import language_of
 from accounts.models import User
-from verification import crypto
+from config import crypto
 from verification.actions.messages import queue_rendered_email
 
 GENERIC_SIGN_IN_ERROR = _(
@@ -104,7 +104,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         """A suspended or banned account, or one staff asked to reset its password, is told
         so once its password was right (never before: that would tell strangers)."""
-        if user.is_restricted or user.must_reset_password:
+        if standing.sign_in_refusal(user):
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

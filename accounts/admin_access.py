@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts import reauth
+from accounts import reauth, standing
 from accounts.second_factor import second_factor_methods
 
 _has_permission = admin.site.has_permission
@@ -28,7 +28,7 @@ def has_admin_access(request: HttpRequest) -> bool:
     user = request.user
     return (
         _has_permission(request)
-        and not user.is_restricted  # type: ignore[union-attr]
+        and standing.may_act(user)  # type: ignore[arg-type]
         and bool(second_factor_methods(user))  # type: ignore[arg-type]
         and passed_second_factor(request)
     )

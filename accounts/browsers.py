@@ -7,7 +7,7 @@ import secrets
 from django.conf import settings
 from django.http import HttpRequest
 
-from verification import crypto
+from config import crypto
 
 COOKIE_AGE = 2 * 365 * 24 * 60 * 60
 _KEY = re.compile(r"^[A-Za-z0-9_-]{32,64}$")

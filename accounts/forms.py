@@ -28,7 +28,7 @@ from accounts.actions.security import settle_other_sessions
 from accounts.html import input_tag
 from accounts.languages import suggested_region
 from accounts.models import User
-from accounts.writes import write_lazily
+from config.writes import write_with_async_commit
 from verification.models import Channel
 
 ACCOUNT_ID = re.compile(r"^[1-9][0-9]{9}$")
@@ -241,7 +241,7 @@ def new_challenge(generator=None) -> str:
     key = secrets.token_hex(20)
     expiration = timezone.now() + timedelta(minutes=int(captcha_settings.CAPTCHA_TIMEOUT))
     expires = connection.ops.adapt_datetimefield_value(expiration)
-    write_lazily(
+    write_with_async_commit(
         [
             (
                 "INSERT INTO captcha_captchastore (challenge, response, hashkey, expiration)"
@@ -391,16 +391,12 @@ class ChangePasswordForm(BaseChangePasswordForm):
     )
 
     def clean_oldpassword(self) -> str:
-        # A signed-in session guessing the password meets the sign-in limits, as when it
-        # confirms a change (accounts.views.security).
-        user = self.user
-        if sign_in.check_sign_in_allowed(
-            context.request, accounts=[user], identifier="", trust_browser=False
-        ):
-            raise ValidationError(_("Too many wrong passwords. Wait a few minutes and try again."))
-        if not user.check_password(self.cleaned_data.get("oldpassword", "")):
-            sign_in.record_failed_sign_in(context.request, accounts=[user], identifier="")
-            raise ValidationError(_("That password isn't right."))
+        try:
+            sign_in.confirm_password(
+                context.request, user=self.user, password=self.cleaned_data.get("oldpassword", "")
+            )
+        except sign_in.PasswordRefused as refused:
+            raise ValidationError(refused.message) from None
         return self.cleaned_data["oldpassword"]
 
     def save(self) -> None:

@@ -74,13 +74,30 @@ def notice_destinations(user) -> list[tuple[str, str]]:
     return destinations
 
 
+def every_contact(user) -> list[tuple[str, str]]:
+    """Everywhere the person can be reached: email and recovery email, phone and recovery
+    phone."""
+    emails = [(str(Channel.EMAIL), email) for email in (user.email, user.recovery_email) if email]
+    phones = [
+        (str(Channel.SMS), str(phone)) for phone in (user.phone, user.recovery_phone) if phone
+    ]
+    return emails + phones
+
+
 def send_security_notice(
-    *, user, notice: str, context: dict | None = None, also_to: tuple[tuple[str, str], ...] = ()
+    *,
+    user,
+    notice: str,
+    context: dict | None = None,
+    also_to: tuple[tuple[str, str], ...] = (),
+    everywhere: bool = False,
 ) -> None:
     """Tell the person about a sensitive change or a new sign-in. `also_to` adds contacts that
-    must hear of it too (the old recovery contact when it is replaced). It is written in the
-    account's language; lazy strings in `context` are translated into it too."""
-    destinations = list(dict.fromkeys([*notice_destinations(user), *also_to]))
+    must hear of it too (the old recovery contact when it is replaced); `everywhere` sends it to
+    every contact the account has (an erased device). It is written in the account's language;
+    lazy strings in `context` are translated into it too."""
+    more = [*also_to, *(every_contact(user) if everywhere else [])]
+    destinations = list(dict.fromkeys([*notice_destinations(user), *more]))
     for channel, destination in destinations:
         queue_message(
             channel=channel,

@@ -8,6 +8,8 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts import standing
+
 # Where a person who must set up two-factor again may still go.
 SETUP_PATHS = (
     "/account/two-factor/",
@@ -31,7 +33,7 @@ class AccountStandingMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.is_restricted:
+            if not standing.may_act(user):
                 logout(request)
                 return redirect("account_login")
             if user.must_set_up_second_factor and not request.path.startswith(SETUP_PATHS):

@@ -1,4 +1,5 @@
-"""Two-factor authentication: which methods a person has on, and the SMS method.
+"""Two-factor authentication: which methods a person has on, checking a second factor at
+every door (`verify_second_factor`), and the SMS method.
 
 The authenticator app and recovery codes are django-allauth's (allauth.mfa). The SMS method is
 ours, built on pyotp: a random HOTP secret per person (encrypted at rest); each code sent uses
@@ -11,17 +12,21 @@ import math
 from datetime import datetime, timedelta
 
 import pyotp
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import connection, transaction
 from django.forms.utils import ErrorList
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts import messages
 from accounts.languages import language_of
-from accounts.models import SmsSecondFactor, User
-from verification import crypto
+from accounts.models import SecurityEvent, SmsSecondFactor, User
+from accounts.security_log import record_event
+from config import crypto
 from verification.actions.codes import CodeError, ResendTooSoon
 from verification.limits import (
     SendLimitReached,
@@ -93,6 +98,70 @@ def start_sms_setup(user: User) -> SmsSecondFactor:
 PURPOSES = ("sign_in", "confirm", "setup")
 
 TOO_MANY_CODES = gettext_lazy("Too many wrong codes. Wait a few minutes and try again.")
+
+
+class SecondFactorRefused(Exception):  # noqa: N818 - reads as a condition
+    """The code was not accepted. `reason`: "limited" (too many wrong codes for the account:
+    wait), "malformed", or why an SMS code was refused (CodeError's reasons), or "incorrect"
+    (an app or recovery code); `message` says it to the person."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+# Where a second factor is checked: the second step of a sign-in in a browser, re-authentication
+# before a sensitive change (in a browser), and a device's sign-in (no browser session).
+STEPS = ("sign_in", "reauthentication", "device_sign_in")
+
+
+def verify_second_factor(request: HttpRequest, user: User, *, method: str, code: str, step: str):
+    """Accept a code of the person's second factor once, or raise SecondFactorRefused: one
+    behaviour at every door.
+
+    `method` is what the person chose ("app", "recovery" or "sms"). A 6-digit code with "sms" is
+    checked as the texted code (for a sign-in, or to confirm a change when re-authenticating);
+    any other code, with any method, as an authenticator-app or recovery code (allauth's check:
+    a used app code is refused again, and wrong codes are limited per account across doors).
+    Every wrong code is in the security log (allauth's signal for app codes, here for SMS). In
+    a browser the session records the second factor (and, for `reauthentication`, that it was
+    just confirmed); a device's sign-in has no session to record it in."""
+    assert step in STEPS, step
+    code = code.strip().replace(" ", "").replace("-", "")
+    if method == "sms" and len(code) == 6:
+        _verify_sms_code(request, user, code=code, step=step)
+        return
+    form_class = ReauthenticateForm if step == "reauthentication" else AuthenticateForm
+    form = form_class(user=user, data={"code": code})
+    if form.is_valid():
+        if step == "device_sign_in":
+            form.authenticator.record_usage()
+        else:
+            form.save()
+        return
+    if limited(form):
+        raise SecondFactorRefused("limited", str(TOO_MANY_CODES))
+    raise SecondFactorRefused("incorrect", str(form.errors["code"][0]))
+
+
+def _verify_sms_code(request: HttpRequest, user: User, *, code: str, step: str) -> None:
+    if not code.isdigit():
+        raise SecondFactorRefused("malformed", str(_SIX_DIGITS))
+    try:
+        check_sms_code(
+            user=user, code=code, purpose="confirm" if step == "reauthentication" else "sign_in"
+        )
+    except CodeError as error:
+        record_event(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, request=request)
+        raise SecondFactorRefused(error.reason, error.message) from None
+    if step == "sign_in":
+        record_authentication(request, user, "mfa", type="sms")
+    elif step == "reauthentication":
+        record_authentication(request, user, "mfa", type="sms", reauthenticated=True)
+
+
+_SIX_DIGITS = gettext_lazy("The code has 6 digits.")
 
 
 def limited(code_form) -> bool:

@@ -22,9 +22,9 @@ def seed(accounts: int) -> None:
 
     from accounts.models import KnownBrowser, SecurityEvent, User
     from bench import identities as ids
-    from devices.actions import hardware_hash, token_hash
+    from config import crypto
+    from devices.enrolment import hardware_hash, token_hash
     from devices.models import Command, Device
-    from verification import crypto
 
     password = make_password(ids.PASSWORD)
     now = timezone.now()

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from cloud import actions
 from cloud.models import Category, DeletionRequest
-from devices.api import DeviceApi, PortalApi, validated
+from devices.api.base import DeviceApi, PortalApi, validated
 
 MAX_BYTES = 10**15  # a petabyte: anything above is a broken report, not a backup
 

@@ -3,14 +3,14 @@ far more often than people load pages."""
 
 from django.urls import path
 
-from devices import api
+from devices.api import commands, locations, sign_in
 
 urlpatterns = [
-    path("sign-in/", api.SignInApi.as_view(), name="api_device_sign_in"),
-    path("sign-in/second-factor/", api.SecondFactorApi.as_view()),
-    path("locations/", api.LocationsApi.as_view(), name="api_device_locations"),
-    path("commands/", api.PendingCommandsApi.as_view(), name="api_device_commands"),
-    path("commands/<uuid:command_id>/ack/", api.AcknowledgeApi.as_view()),
-    path("commands/<uuid:command_id>/result/", api.ResultApi.as_view()),
-    path("find-device/", api.FindDeviceApi.as_view()),
+    path("sign-in/", sign_in.SignInApi.as_view(), name="api_device_sign_in"),
+    path("sign-in/second-factor/", sign_in.SecondFactorApi.as_view()),
+    path("locations/", locations.LocationsApi.as_view(), name="api_device_locations"),
+    path("commands/", commands.PendingCommandsApi.as_view(), name="api_device_commands"),
+    path("commands/<uuid:command_id>/ack/", commands.AcknowledgeApi.as_view()),
+    path("commands/<uuid:command_id>/result/", commands.ResultApi.as_view()),
+    path("find-device/", locations.FindDeviceApi.as_view()),
 ]

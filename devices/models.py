@@ -55,6 +55,12 @@ class Device(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
 
+    @property
+    def is_erased(self) -> bool:
+        """Erased (an Erase it reported done): it takes no more commands, and its hardware
+        stays locked to this account until the device is removed."""
+        return self.erased_at is not None
+
 
 class Location(models.Model):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="locations")

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from accounts.signals import signed_out_everywhere
-from devices.actions import revoke_device_tokens
+from devices.enrolment import revoke_device_tokens
 
 
 @receiver(signed_out_everywhere)

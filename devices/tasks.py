@@ -2,19 +2,19 @@
 
 from celery import shared_task
 
-from devices import actions
+from devices import commands, last_seen, locations
 
 
 @shared_task
 def purge_old_locations() -> int:
-    return actions.purge_old_locations()
+    return locations.purge_old_locations()
 
 
 @shared_task
 def expire_commands() -> int:
-    return actions.expire_commands()
+    return commands.expire_commands()
 
 
 @shared_task
 def write_last_seen() -> int:
-    return actions.write_last_seen()
+    return last_seen.write_last_seen()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from devices import api, views
+from devices import views
+from devices.api import commands, portal
 
 urlpatterns = [
     path("devices/", views.device_list, name="devices_home"),
@@ -10,9 +11,9 @@ urlpatterns = [
     path("devices/<uuid:device_id>/remove/", views.remove, name="device_remove"),
     path("devices/<uuid:device_id>/sign-out/", views.sign_out, name="device_sign_out"),
     # Portal API (session)
-    path("api/v1/devices/", api.DevicesApi.as_view(), name="api_devices"),
-    path("api/v1/devices/<uuid:device_id>/", api.DeviceDetailApi.as_view(), name="api_device"),
-    path("api/v1/devices/<uuid:device_id>/commands/", api.DeviceCommandsApi.as_view()),
-    path("api/v1/commands/<uuid:command_id>/", api.CommandDetailApi.as_view()),
-    path("api/v1/commands/<uuid:command_id>/cancel/", api.CancelCommandApi.as_view()),
+    path("api/v1/devices/", portal.DevicesApi.as_view(), name="api_devices"),
+    path("api/v1/devices/<uuid:device_id>/", portal.DeviceDetailApi.as_view(), name="api_device"),
+    path("api/v1/devices/<uuid:device_id>/commands/", commands.DeviceCommandsApi.as_view()),
+    path("api/v1/commands/<uuid:command_id>/", commands.CommandDetailApi.as_view()),
+    path("api/v1/commands/<uuid:command_id>/cancel/", commands.CancelCommandApi.as_view()),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import reauth
 from accounts.models import User
-from devices import actions
+from devices import commands, enrolment
 from devices.models import Command, Device
 
 
@@ -59,31 +59,20 @@ def device_detail(request: HttpRequest, device_id) -> HttpResponse:
 def issue_command(request: HttpRequest, device_id) -> HttpResponse:
     """Locate, Ring and Lock from the page's forms (Erase has its own page)."""
     device = _owned(request, device_id)
-    if device.erased_at is not None:
-        flash.error(request, _("This device was erased: it takes no more commands."))
-        return redirect("device_detail", device_id=device_id)
     kind = request.POST.get("kind", "")
     if kind not in (Command.Kind.LOCATE, Command.Kind.RING, Command.Kind.LOCK):
         flash.error(request, _("Choose Locate, Ring or Lock."))
         return redirect("device_detail", device_id=device_id)
-    payload = {}
-    if kind == Command.Kind.LOCK:
-        payload = {
-            "message": request.POST.get("message", "").strip(),
-            "phone": request.POST.get("phone", "").strip(),
-        }
-        problem = actions.lock_problem(payload["message"], payload["phone"])
-        if problem is not None:
-            flash.error(request, problem[1])
-            return redirect("device_detail", device_id=device_id)
+    payload = {"message": request.POST.get("message", ""), "phone": request.POST.get("phone", "")}
     if _issued(request, device, kind, payload):
         flash.success(request, _("Sent. The device does it when it next goes online."))
     return redirect("device_detail", device_id=device_id)
 
 
-def _issued(request: HttpRequest, device, kind: str, payload: dict) -> bool:
+def _issued(request: HttpRequest, device: Device, kind: str, payload: dict) -> bool:
+    """Issue the command through devices.commands; on a refusal, say why. False if refused."""
     try:
-        actions.issue_command(
+        commands.issue_command(
             device=device,
             by=request.user,  # type: ignore[arg-type]
             kind=kind,
@@ -91,10 +80,22 @@ def _issued(request: HttpRequest, device, kind: str, payload: dict) -> bool:
             idempotency_key=_form_key(request),
             request=request,
         )
-    except actions.KeyUsedElsewhere:
+    except commands.CommandRefused as refused:
+        flash.error(request, _refusal_text(refused.reason))
+        return False
+    except commands.BadPayload as bad:
+        flash.error(request, bad.message)
+        return False
+    except commands.KeyUsedElsewhere:
         flash.error(request, _("This form was already sent. Reload the page and try again."))
         return False
     return True
+
+
+def _refusal_text(reason: str) -> str:
+    if reason == "erased":
+        return _("This device was erased: it takes no more commands.")
+    return _("Confirm it's you first.")
 
 
 def _form_key(request: HttpRequest) -> str:
@@ -106,9 +107,17 @@ def _form_key(request: HttpRequest) -> str:
         return ""
 
 
-@reauth.reauthentication_required(second_factor=True)
+@login_required
 def erase(request: HttpRequest, device_id) -> HttpResponse:
+    """The Erase page: confirm, then Erase. An erased device takes no more commands, and Erase
+    needs the second factor confirmed first (devices.commands.refusal)."""
     device = _owned(request, device_id)
+    reason = commands.refusal(device=device, kind=Command.Kind.ERASE, request=request)
+    if reason == "erased":
+        flash.error(request, _refusal_text(reason))
+        return redirect("device_detail", device_id=device_id)
+    if reason == "confirm":
+        return redirect(reauth.reauthentication_url(request.get_full_path(), second_factor=True))
     if request.method == "POST" and request.POST.get("confirm") == "erase":
         if _issued(request, device, Command.Kind.ERASE, {}):
             flash.success(request, _("Erase sent. The device is wiped when it next goes online."))
@@ -120,7 +129,7 @@ def erase(request: HttpRequest, device_id) -> HttpResponse:
 def remove(request: HttpRequest, device_id) -> HttpResponse:
     device = _owned(request, device_id)
     if request.method == "POST" and request.POST.get("confirm") == "remove":
-        actions.remove_device(device=device, request=request)
+        enrolment.remove_device(device=device, request=request)
         flash.success(request, _("Device removed."))
         return redirect("devices_home")
     return render(request, "devices/remove.html", {"device": device})
@@ -130,6 +139,6 @@ def remove(request: HttpRequest, device_id) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest, device_id) -> HttpResponse:
     """Revoke the device's token: it must sign in again (it stays on the account)."""
-    actions.sign_out_device(device=_owned(request, device_id), request=request)
+    enrolment.sign_out_device(device=_owned(request, device_id), request=request)
     flash.success(request, _("The device was signed out."))
     return redirect("sessions")

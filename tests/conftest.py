@@ -109,7 +109,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from devices.actions import seen_times
+    from devices.last_seen import seen_times
 
     seen_times.discard()  # a device's last-seen time an earlier test noted
     cache.clear()

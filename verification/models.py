@@ -5,7 +5,7 @@ import json
 from django.db import models
 from django.utils import timezone
 
-from verification import crypto
+from config import crypto
 
 
 class Channel(models.TextChoices):

@@ -22,12 +22,13 @@ from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts import messages
 from accounts.browsers import browser_key_hash, describe
 from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, User
 from accounts.security_log import client_ip, record_event
-from verification import crypto
+from config import crypto
 
 Kind = SecurityEvent.Kind
 
@@ -124,6 +125,25 @@ def record_failed_sign_in(request: HttpRequest, *, accounts: list[User], identif
         record_event(user=user, kind=Kind.SIGN_IN_FAILED, request=request)
         if failed_sign_ins(user) == settings.SIGN_IN_LOCK_AFTER:
             record_event(user=user, kind=Kind.SIGN_IN_LOCKED, request=request)
+
+
+class PasswordRefused(Exception):  # noqa: N818 - reads as a condition
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = str(message)
+
+
+def confirm_password(request: HttpRequest, *, user: User, password: str) -> None:
+    """A signed-in person typing their password again (to confirm a change, or to change it):
+    held to the sign-in limits like anyone guessing it, without the known-browser exemption.
+    Raises PasswordRefused; a wrong password counts as a failed sign-in."""
+    if check_sign_in_allowed(request, accounts=[user], identifier="", trust_browser=False):
+        raise PasswordRefused(
+            gettext_lazy("Too many wrong passwords. Wait a few minutes and try again.")
+        )
+    if not user.check_password(password):
+        record_failed_sign_in(request, accounts=[user], identifier="")
+        raise PasswordRefused(gettext_lazy("That password isn't right."))
 
 
 def failed_sign_ins(user: User) -> int:

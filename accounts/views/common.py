@@ -2,19 +2,10 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.security_log import client_ip
 from verification.actions.codes import ResendTooSoon
 from verification.limits import SmsBlocked, record_block
-
-CODE_ERRORS = {
-    "wrong": gettext_lazy("That code isn't right. Check the message and try again."),
-    "void": gettext_lazy("That code was entered wrong too many times. Send a new code."),
-    "expired": gettext_lazy("That code has expired. Send a new code."),
-    "used": gettext_lazy("That code was already used. Send a new code."),
-    "missing": gettext_lazy("Send a code first, then enter it here."),
-}
 
 
 def send_error(request: HttpRequest, error: Exception) -> str:

@@ -17,8 +17,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.actions import password_reset
 from accounts.actions.recovery import masked
 from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
-from accounts.views.common import CODE_ERRORS, pending_code, send_error
-from verification.actions.codes import CodeError, ResendTooSoon
+from accounts.views.common import pending_code, send_error
+from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
 

@@ -27,16 +27,16 @@ from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordFor
 from accounts.languages import language_of
 from accounts.models import User
 from accounts.second_factor import (
-    check_sms_code,
+    SecondFactorRefused,
     has_sms_second_factor,
-    limited,
     second_factor_methods,
     send_sms_code,
     sms_phone,
+    verify_second_factor,
 )
 from accounts.security_log import client_ip
-from accounts.views.common import CODE_ERRORS, send_error
-from verification.actions.codes import CodeError, ResendTooSoon, issue_code, use_code
+from accounts.views.common import send_error
+from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon, issue_code, use_code
 from verification.limits import SendLimitReached, allow_send
 from verification.models import Channel, VerificationCode
 
@@ -209,35 +209,24 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
         password_form = forms["password"] = PasswordForm(request.POST)
         if not password_form.is_valid():
             return False
-        # A signed-in session guessing the password meets the sign-in limits too.
-        if sign_in.check_sign_in_allowed(
-            request, accounts=[user], identifier="", trust_browser=False
-        ):
-            password_form.add_error(
-                "password", _("Too many wrong passwords. Wait a few minutes and try again.")
+        try:
+            sign_in.confirm_password(
+                request, user=user, password=password_form.cleaned_data["password"]
             )
+        except sign_in.PasswordRefused as refused:
+            password_form.add_error("password", refused.message)
             return False
-        if user.check_password(password_form.cleaned_data["password"]):
-            reauthenticate_by_password(request)
-            return True
-        sign_in.record_failed_sign_in(request, accounts=[user], identifier="")
-        password_form.add_error("password", _("That password isn't right."))
-        return False
+        reauthenticate_by_password(request)
+        return True
     if method in ("app", "recovery"):
-        app_form = forms["app"] = ReauthenticateForm(user=user, data=request.POST)
-        if app_form.is_valid():
-            app_form.save()
-            return True
-        limited(app_form)
-        return False
-    form = forms["code"] = CodeForm(request.POST)
-    if not form.is_valid():
-        return False
+        # The form shows the code field and its error; the check is verify_second_factor's.
+        form = forms["app"] = ReauthenticateForm(user=user)
+    else:
+        form = forms["code"] = CodeForm(request.POST)
+        if not form.is_valid():
+            return False
     try:
-        if method == "sms":
-            check_sms_code(user=user, code=form.cleaned_data["code"], purpose="confirm")
-            record_authentication(request, user, "mfa", type="sms", reauthenticated=True)
-        else:
+        if method == "code":
             destination = reauth.code_destination(user)[1]
             use_code(
                 code_id=request.session.get(REAUTH_CODE),
@@ -247,8 +236,16 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
             )
             request.session.pop(REAUTH_CODE, None)
             record_authentication(request, user, "code", reauthenticated=True)
-    except CodeError as error:
-        form.add_error("code", CODE_ERRORS[error.reason])
+        else:
+            verify_second_factor(
+                request,
+                user,
+                method=method,
+                code=request.POST.get("code", ""),
+                step="reauthentication",
+            )
+    except (CodeError, SecondFactorRefused) as error:
+        form.errors["code"] = form.error_class([error.message])
         return False
     return True
 

@@ -18,8 +18,8 @@ from accounts.actions.signup import (
     send_signup_code,
 )
 from accounts.forms import CreateAccountForm, SendCodeForm
-from accounts.views.common import CODE_ERRORS, pending_code, send_error
-from verification.actions.codes import CodeError, ResendTooSoon
+from accounts.views.common import pending_code, send_error
+from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel
 

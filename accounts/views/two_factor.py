@@ -4,8 +4,6 @@ sign-in (the login stage that replaces allauth's, so SMS codes sit beside app co
 from typing import cast
 
 from allauth.account.internal.decorators import login_stage_required
-from allauth.account.internal.flows.login import record_authentication
-from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import views as totp_views
 from django import forms
@@ -19,22 +17,22 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import phones, reauth
 from accounts.actions import security
-from accounts.forms import CodeField, CodeForm
-from accounts.models import SecurityEvent, SmsSecondFactor, User
+from accounts.forms import CodeForm
+from accounts.models import SmsSecondFactor, User
 from accounts.second_factor import (
     NoPhone,
-    check_sms_code,
-    limited,
+    SecondFactorRefused,
     second_factor_methods,
     send_sms_code,
     sms_phone,
     start_sms_setup,
+    verify_second_factor,
 )
-from accounts.security_log import client_ip, record_event
+from accounts.security_log import client_ip
 from accounts.stages import SecondFactorStage
 from accounts.trust import trust_browser
-from accounts.views.common import CODE_ERRORS, send_error
-from verification.actions.codes import CodeError, ResendTooSoon
+from accounts.views.common import send_error
+from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 
 
@@ -184,11 +182,18 @@ def authenticate(request: HttpRequest) -> HttpResponse:
             }
     elif request.method == "POST":
         form = SecondFactorForm(request.POST)
-        if form.is_valid() and _second_factor_ok(request, user, method, form):
-            response = stage.exit()
-            if form.cleaned_data["trust"]:
-                trust_browser(request, user, response)
-            return response
+        if form.is_valid():
+            try:
+                verify_second_factor(
+                    request, user, method=method, code=form.cleaned_data["code"], step="sign_in"
+                )
+            except SecondFactorRefused as refused:
+                form.add_error("code", refused.message)
+            else:
+                response = stage.exit()
+                if form.cleaned_data["trust"]:
+                    trust_browser(request, user, response)
+                return response
         status = 400
     return render(
         request,
@@ -202,28 +207,3 @@ def authenticate(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
-
-
-def _second_factor_ok(request: HttpRequest, user: User, method: str, form) -> bool:
-    code = form.cleaned_data["code"].strip().replace(" ", "").replace("-", "")
-    if method == "app" or len(code) != 6:
-        # App codes, and recovery codes (8 digits) whichever method is chosen.
-        app_form = AuthenticateForm(user=user, data={"code": code})
-        if app_form.is_valid():
-            app_form.save()
-            return True
-        limited(app_form)
-        form.add_error("code", app_form.errors["code"])
-        return False
-    try:
-        CodeField().clean(code)
-        check_sms_code(user=user, code=code, purpose="sign_in")
-    except CodeError as error:
-        form.add_error("code", CODE_ERRORS[error.reason])
-        record_event(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, request=request)
-        return False
-    except forms.ValidationError as error:
-        form.add_error("code", error)
-        return False
-    record_authentication(request, user, "mfa", type="sms")
-    return True

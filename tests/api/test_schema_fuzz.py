@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts.models import User
-from devices.actions import enroll_device
+from devices.enrolment import enroll_device
 from tests.helpers import sign_up
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.actions.moderation import moderate
 from accounts.models import ModerationAction, User
-from devices.actions import Fix, enroll_device, record_locations
+from devices.enrolment import enroll_device
+from devices.locations import Fix, record_locations
 from tests.browser.accessibility import Findings, audit, new_audit_context
 from tests.browser.test_security_journeys import totp_code
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_up

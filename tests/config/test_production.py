@@ -16,9 +16,9 @@ from captcha.models import CaptchaStore
 from django.conf import settings
 from django.test import Client, override_settings
 
+from config import crypto
 from tests.helpers import GOOD_PASSWORD, sign_up
 from tests.processes import free_port
-from verification import crypto
 from verification.models import OutboundMessage
 
 ROOT = Path(__file__).resolve().parents[2]

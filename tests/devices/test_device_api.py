@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import SecurityEvent, User
-from devices import actions
+from devices import commands, enrolment, last_seen, locations
 from devices.models import Command, Device, Location
+from devices.queries import location_inserts
 from tests.devices.conftest import PHONE, Phone, Portal
 from tests.helpers import app_code, sign_up
 from verification.models import DevOutboxMessage
@@ -210,7 +211,7 @@ def test_a_revoked_or_replaced_token_gets_401(live_server, owner, phone):
     assert Device.objects.count() == 1
     assert Phone(live_server.url, old_token).call("GET", "commands/").status_code == 401
     assert phone.call("GET", "commands/").status_code == 200
-    actions.revoke_device_tokens(user=User.objects.get(phone=PHONE))
+    enrolment.revoke_device_tokens(user=User.objects.get(phone=PHONE))
     revoked = phone.call("GET", "commands/")
     assert revoked.status_code == 401 and revoked.headers["WWW-Authenticate"].startswith("Token")
     assert Phone(live_server.url, "garbage").call("GET", "commands/").status_code == 401
@@ -307,14 +308,14 @@ def test_polling_with_nothing_pending_costs_one_query_and_the_seen_time_follows_
     assert polled_at - Device.objects.get().last_seen_at > timedelta(minutes=4)
 
     # The process's thread writes the noted time to Redis within a second, by itself.
-    client, key = actions._seen_store()
+    client, key = last_seen._seen_store()
     deadline = time.monotonic() + 5
     while not client.hexists(key, str(Device.objects.get().pk)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert client.hexists(key, str(Device.objects.get().pk))
-    assert actions.write_last_seen() == 1
+    assert last_seen.write_last_seen() == 1
     assert polled_at - Device.objects.get().last_seen_at < timedelta(seconds=5)
-    assert actions.write_last_seen() == 0  # nothing new
+    assert last_seen.write_last_seen() == 0  # nothing new
 
 
 @pytest.mark.services
@@ -322,18 +323,18 @@ def test_a_seen_time_never_goes_back_and_a_copy_cut_short_is_finished_next_time(
     phone.enroll(PHONE)
     _seen_minutes_ago(5)
     phone.call("GET", "commands/")
-    assert actions.seen_times.flush() == 1
-    client, key = actions._seen_store()
+    assert last_seen.seen_times.flush() == 1
+    client, key = last_seen._seen_store()
     client.rename(key, key + ":writing")  # a copy that stopped before writing anything
     later = timezone.now() + timedelta(minutes=3)
     Device.objects.update(last_seen_at=later)  # a location report in the meantime
-    assert actions.write_last_seen() == 1
+    assert last_seen.write_last_seen() == 1
     assert Device.objects.get().last_seen_at == later
     assert not client.exists(key + ":writing")
 
 
 def test_last_seen_times_a_write_did_not_take_are_kept_for_the_next(monkeypatch):
-    noted = actions.SeenTimes(every=3600)  # its thread waits; the test flushes
+    noted = last_seen.SeenTimes(every=3600)  # its thread waits; the test flushes
     noted.add(1, 100.0)
     noted.add(2, 100.0)
     written: list[dict] = []
@@ -344,7 +345,7 @@ def test_last_seen_times_a_write_did_not_take_are_kept_for_the_next(monkeypatch)
             raise RuntimeError("Redis and the database are both away")
         written.append(dict(times))
 
-    monkeypatch.setattr(actions.SeenTimes, "_write", staticmethod(away_once))
+    monkeypatch.setattr(last_seen.SeenTimes, "_write", staticmethod(away_once))
     with pytest.raises(RuntimeError):
         noted.flush()
     noted.add(2, 160.0)  # noted meanwhile: the later time is the one kept
@@ -359,7 +360,7 @@ def test_without_redis_a_poll_writes_the_seen_time_to_the_row(owner, phone, sett
     _seen_minutes_ago(5)
     assert phone.call("GET", "commands/").json() == []
     assert timezone.now() - Device.objects.get().last_seen_at < timedelta(seconds=5)
-    assert actions.write_last_seen() == 0
+    assert last_seen.write_last_seen() == 0
 
 
 @pytest.mark.services
@@ -376,7 +377,7 @@ def test_while_redis_is_away_a_poll_writes_the_seen_time_to_the_row(owner, phone
         }
     }
     assert phone.call("GET", "commands/").json() == []
-    actions.seen_times.flush()  # as the process's thread does within a second
+    last_seen.seen_times.flush()  # as the process's thread does within a second
     assert timezone.now() - Device.objects.get().last_seen_at < timedelta(seconds=5)
 
 
@@ -388,8 +389,8 @@ def test_beat_jobs_purge_old_locations_and_expire_stale_commands(owner, phone, s
         "POST", f"devices/{device_id}/commands/", json={"kind": "lock", "message": "Lost"}
     ).json()
     later = timezone.now() + timedelta(days=2)
-    assert actions.purge_old_locations(now=later) == 1
-    assert actions.expire_commands(now=later) == 1
+    assert locations.purge_old_locations(now=later) == 1
+    assert commands.expire_commands(now=later) == 1
     assert Command.objects.get(public_id=locate["id"]).state == "expired"
     assert Command.objects.get(public_id=lock["id"]).state == "pending"  # waits for the device
     assert Device.objects.get().open_commands == 1
@@ -591,10 +592,74 @@ def test_a_location_report_is_one_write_that_does_not_wait_for_the_disk(owner, p
     # One statement of the same parameters for any batch (psycopg then converts it once).
     now = timezone.now()
     one, most = (
-        actions._location_inserts(
-            device, [actions.Fix(1.0, 2.0, 5.0, None, now - timedelta(seconds=i)) for i in range(n)]
+        location_inserts(
+            device,
+            [locations.Fix(1.0, 2.0, 5.0, None, now - timedelta(seconds=i)) for i in range(n)],
         )
         for n in (1, 500)
     )
     assert len(one) == len(most) == 1 and one[0][0] == most[0][0]
     assert len(one[0][1]) == len(most[0][1]) == 7
+
+
+def test_the_erase_page_refuses_an_erased_device_as_the_api_does(owner, phone):
+    device_id = phone.enroll(PHONE)
+    owner.confirm_with_password()
+    erase = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "erase"}).json()
+    phone.call("POST", f"commands/{erase['id']}/result/", json={"result": "succeeded"})
+    notices = DevOutboxMessage.objects.filter(body__contains="erase").count()
+
+    page = owner.http.get(f"{owner.base}/devices/{device_id}/erase/", timeout=10)
+    again = owner.http.post(
+        f"{owner.base}/devices/{device_id}/erase/",
+        data={"confirm": "erase", "csrfmiddlewaretoken": owner.csrf},
+        timeout=10,
+    )
+    assert page.url.endswith(f"/devices/{device_id}/") and again.url == page.url
+    assert "This device was erased: it takes no more commands." in again.text
+    by_api = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "erase"})
+    assert by_api.status_code == 409
+    assert Command.objects.filter(kind=Command.Kind.ERASE).count() == 1
+    assert DevOutboxMessage.objects.filter(body__contains="erase").count() == notices
+
+
+def test_a_lock_is_checked_the_same_on_the_page_and_the_api(owner, phone):
+    device_id = phone.enroll(PHONE)
+    page = owner.http.post(
+        f"{owner.base}/devices/{device_id}/command/",
+        data={"kind": "lock", "message": "  ", "csrfmiddlewaretoken": owner.csrf},
+        timeout=10,
+    )
+    assert "Write the message to show on the locked screen." in page.text
+    by_api = owner.api("POST", f"devices/{device_id}/commands/", json={"kind": "lock"})
+    assert by_api.status_code == 400
+    assert by_api.json() == {"message": ["Write the message to show on the locked screen."]}
+    locked = owner.api(
+        "POST",
+        f"devices/{device_id}/commands/",
+        json={"kind": "lock", "message": " Call me ", "phone": "+91 98765 00000"},
+    )
+    assert locked.json()["payload"] == {"message": "Call me", "phone": "+91 98765 00000"}
+    assert not Command.objects.filter(payload={}, kind=Command.Kind.LOCK).exists()
+
+
+def test_a_wrong_sms_code_from_a_device_is_in_the_security_log(owner, phone, settings):
+    from tests.helpers import code_sent_to
+
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    user = User.objects.get(phone=PHONE)
+    client = Client()
+    client.force_login(user)
+    client.post("/account/verify/?next=/", {"method": "password", "password": "Blue!Kite42x"})
+    client.post("/account/two-factor/sms/", {"action": "send"})
+    client.post("/account/two-factor/sms/", {"action": "verify", "code": code_sent_to(PHONE)})
+    failed = SecurityEvent.Kind.SECOND_FACTOR_FAILED
+
+    flow = phone.sign_in(PHONE).json()["flow"]
+    url = f"{phone.base}/api/v1/device/sign-in/second-factor/"
+    requests.post(url, json={"flow": flow, "method": "sms", "action": "send"}, timeout=10)
+    wrong = requests.post(url, json={"flow": flow, "method": "sms", "code": "000000"}, timeout=10)
+    assert wrong.status_code == 400
+    assert wrong.json() == {"code": ["That code isn't right. Check the message and try again."]}
+    assert user.security_events.filter(kind=failed).count() == 1
+    assert "Set-Cookie" not in wrong.headers or "sessionid" not in wrong.headers["Set-Cookie"]

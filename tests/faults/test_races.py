@@ -9,13 +9,8 @@ from django.db import IntegrityError, connections, transaction
 
 from accounts.actions.signup import DestinationTaken, create_account
 from accounts.models import SecurityEvent, User
-from devices.actions import (
-    CommandConflict,
-    acknowledge,
-    enroll_device,
-    issue_command,
-    report_result,
-)
+from devices.commands import CommandConflict, acknowledge, issue_command, report_result
+from devices.enrolment import enroll_device
 from devices.models import Command, Device
 from tests.helpers import GOOD_PASSWORD
 from verification.actions.codes import issue_code
@@ -97,7 +92,9 @@ def command():
     device, _ = enroll_device(
         user=user, name="Asha's phone", model="Redmi", platform="android", hardware_id="imei-1"
     )
-    command, _ = issue_command(device=device, by=user, kind=Command.Kind.LOCK, payload={})
+    command, _ = issue_command(
+        device=device, by=user, kind=Command.Kind.LOCK, payload={"message": "Call me"}
+    )
     return command
 
 

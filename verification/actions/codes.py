@@ -9,9 +9,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
-from verification import crypto, limits
+from config import crypto
+from verification import limits
 from verification.models import VerificationCode
+
+# Why a code was not accepted, as the person reads it.
+CODE_ERRORS = {
+    "wrong": gettext_lazy("That code isn't right. Check the message and try again."),
+    "void": gettext_lazy("That code was entered wrong too many times. Send a new code."),
+    "expired": gettext_lazy("That code has expired. Send a new code."),
+    "used": gettext_lazy("That code was already used. Send a new code."),
+    "missing": gettext_lazy("Send a code first, then enter it here."),
+}
 
 
 class CodeError(Exception):
@@ -20,6 +31,10 @@ class CodeError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(CODE_ERRORS[self.reason])
 
 
 @dataclass(frozen=True)

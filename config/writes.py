@@ -1,4 +1,4 @@
-"""Writes whose commit need not wait for the disk.
+"""Writes whose commit need not wait for the disk (PostgreSQL's asynchronous commit).
 
 A CAPTCHA challenge and a phone's location fixes are written often and are worth little once a
 moment has passed: if PostgreSQL stopped in the fraction of a second before it flushed them, a
@@ -16,7 +16,7 @@ from django.db import connection
 Statement = tuple[str, Sequence]
 
 
-def write_lazily(statements: Sequence[Statement]) -> None:
+def write_with_async_commit(statements: Sequence[Statement]) -> None:
     """Run the statements as one transaction that does not wait for the disk.
 
     On PostgreSQL they go as one string: a string of several statements is one implicit

@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.forms import new_challenge
-from accounts.writes import write_lazily
+from config.writes import write_with_async_commit
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -23,17 +23,17 @@ def keys() -> set[str]:
 
 def test_the_statements_are_one_transaction_that_does_not_wait_for_the_disk():
     with CaptureQueriesContext(connection) as queries:
-        write_lazily([(INSERT, ["k1"]), (INSERT, ["k2"])])
+        write_with_async_commit([(INSERT, ["k1"]), (INSERT, ["k2"])])
     assert [q["sql"].split(";")[0] for q in queries] == ["SET LOCAL synchronous_commit = off"]
     assert keys() == {"k1", "k2"}
     with pytest.raises(IntegrityError):  # the second fails: the first is not kept either
-        write_lazily([(INSERT, ["k3"]), (INSERT, ["k1"])])
+        write_with_async_commit([(INSERT, ["k3"]), (INSERT, ["k1"])])
     assert keys() == {"k1", "k2"}
 
 
 def test_inside_a_callers_transaction_its_commit_is_left_alone():
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        write_lazily([(INSERT, ["k1"]), (INSERT, ["k2"])])
+        write_with_async_commit([(INSERT, ["k1"]), (INSERT, ["k2"])])
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('synchronous_commit')")
             assert cursor.fetchone() == ("on",)

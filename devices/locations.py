@@ -1,0 +1,58 @@
+"""Where a device has been: batches of fixes from the phone, and the retention of the
+history."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from config.writes import write_with_async_commit
+from devices import queries
+from devices.last_seen import note_seen
+from devices.models import Device, Location
+
+
+class FindDeviceOff(Exception):  # noqa: N818 - reads as a condition
+    """The device turned Find Device off: it keeps no locations."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    latitude: float
+    longitude: float
+    accuracy: float
+    battery: int | None
+    taken_at: datetime
+
+
+def record_locations(*, device: Device, fixes: list[Fix]) -> int:
+    """Store a batch; a fix already stored (same instant) is ignored. Returns how many.
+
+    The fixes and the device's newest place are written by one transaction that does not wait
+    for the disk (config/writes.py): a device sends again a batch whose answer it did not get,
+    and the fixes stored the first time are then ignored."""
+    if not device.find_device_enabled:
+        raise FindDeviceOff
+    rows = list({fix.taken_at: fix for fix in fixes}.values())
+    statements = queries.location_inserts(device, rows)
+    newest = max(fixes, key=lambda fix: fix.taken_at)
+    if device.last_located_at is not None and device.last_located_at >= newest.taken_at:
+        write_with_async_commit(statements)
+        note_seen(device)
+        return len(rows)
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    newest_at = adapt(newest.taken_at)
+    place = [newest.latitude, newest.longitude, newest.accuracy, newest.battery, newest_at]
+    statements.append((queries.NEWEST_PLACE, [*place, adapt(now), device.pk, newest_at]))
+    write_with_async_commit(statements)
+    device.last_seen_at = now
+    return len(rows)
+
+
+def purge_old_locations(*, now: datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(days=settings.LOCATION_RETENTION_DAYS)
+    deleted, _ = Location.objects.filter(taken_at__lt=cutoff).delete()
+    return deleted
