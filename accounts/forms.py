@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import phones
 from accounts.actions import sign_in
 from accounts.actions.security import settle_other_sessions
-from accounts.html import input_tag
 from accounts.languages import suggested_region
 from accounts.models import User
+from config.html import input_tag
 from config.writes import write_with_async_commit
 from verification.models import Channel
 
@@ -235,7 +235,7 @@ class CaptchaInput(CaptchaTextInput):
 def new_challenge(generator=None) -> str:
     """A new CAPTCHA challenge, stored as `CaptchaStore.generate_key` stores it (the answer in
     lower case, expiring after CAPTCHA_TIMEOUT minutes), by one written-out INSERT instead of
-    a model save, committed without waiting for the disk (accounts/writes.py); its key comes
+    a model save, committed without waiting for the disk (config/writes.py); its key comes
     from `secrets`. Returns the key."""
     challenge, response = captcha_settings.get_challenge(generator)()
     key = secrets.token_hex(20)

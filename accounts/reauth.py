@@ -22,8 +22,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts import messages
+from accounts.languages import language_of
 from accounts.models import User
 from accounts.second_factor import second_factor_methods, sms_phone
+from verification.actions.codes import send_code, use_code
+from verification.models import VerificationCode
+
+REAUTH = VerificationCode.Purpose.REAUTHENTICATION
 
 
 def recently_reauthenticated(request: HttpRequest, *, second_factor: bool = False) -> bool:
@@ -70,6 +76,37 @@ def code_destination(user: User) -> tuple[str, str]:
     if phone:
         return "sms", phone
     return "email", user.email or user.recovery_email or ""
+
+
+def send_reauthentication_code(
+    *, user: User, client_ip: str, previous_id: int | None
+) -> VerificationCode:
+    """Send a person without a password a code to their phone or email to re-authenticate."""
+    channel, destination = code_destination(user)
+
+    def deliver(record: VerificationCode, code: str) -> None:
+        messages.send_contact_code(
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language_of(user),
+        )
+
+    return send_code(
+        purpose=REAUTH,
+        channel=channel,
+        destination=destination,
+        client_ip=client_ip,
+        previous_id=previous_id,
+        account=str(user.pk),
+        deliver=deliver,
+    )
+
+
+def use_reauthentication_code(*, user: User, code_id: int | None, code: str) -> None:
+    """Accept the re-authentication code once; raises CodeError."""
+    use_code(code_id=code_id, purpose=REAUTH, destination=code_destination(user)[1], code=code)
 
 
 def reauthentication_url(next_url: str, *, second_factor: bool = False) -> str:

@@ -27,11 +27,10 @@ from accounts.languages import language_of
 from accounts.models import SecurityEvent, SmsSecondFactor, User
 from accounts.security_log import record_event
 from config import crypto
-from verification.actions.codes import CodeError, ResendTooSoon
+from verification.actions.codes import CodeError, ResendTooSoon, blocks_recorded, charge_send
 from verification.limits import (
     SendLimitReached,
     TooManyWrongCodes,
-    allow_send,
     count_wrong_code,
     too_many_wrong_codes,
 )
@@ -174,12 +173,17 @@ def limited(code_form) -> bool:
     return True
 
 
-@transaction.atomic
 def send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
     """Text a code for `purpose` (one of PURPOSES) to the person's phone and return when it
     expires. A live code for another purpose is replaced. Raises NoPhone,
-    ResendTooSoon inside the cooldown, SendLimitReached over the send budgets, and
-    SmsSecondFactor.DoesNotExist when the method was never set up."""
+    ResendTooSoon inside the cooldown, SendLimitReached over the send budgets (the same as
+    every code's, verification.actions.codes.charge_send), and SmsSecondFactor.DoesNotExist
+    when the method was never set up."""
+    with blocks_recorded(ip=client_ip), transaction.atomic():
+        return _send_sms_code(user=user, client_ip=client_ip, purpose=purpose)
+
+
+def _send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
     factor = SmsSecondFactor.objects.select_for_update().get(user=user)
     phone = sms_phone(user)
     if not phone:
@@ -191,8 +195,7 @@ def send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
     if factor.code_sent_at and now < factor.code_sent_at + cooldown:
         left = (factor.code_sent_at + cooldown - now).total_seconds()
         raise ResendTooSoon(seconds_left=math.ceil(left))
-    if not allow_send(ip=client_ip, destination=phone, account=str(user.pk)):
-        raise SendLimitReached
+    charge_send(ip=client_ip, destination=phone, account=str(user.pk))
     live = (
         not factor.code_used
         and factor.code_purpose == purpose

@@ -10,7 +10,7 @@ be rendered by the templates again.
 
 from django.forms.renderers import TemplatesSetting
 
-from accounts.html import input_tag
+from config.html import input_tag
 
 PLAIN_INPUTS = frozenset(
     f"django/forms/widgets/{kind}.html"

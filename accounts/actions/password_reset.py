@@ -11,8 +11,7 @@ from accounts import messages
 from accounts.actions.sign_in import clear_failed_sign_ins
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
-from verification.actions.codes import issue_code, use_code
-from verification.limits import SendLimitReached, allow_send
+from verification.actions.codes import send_code, use_code
 from verification.models import Channel, VerificationCode
 
 RESET = VerificationCode.Purpose.PASSWORD_RESET
@@ -27,26 +26,30 @@ def accounts_reached_at(*, channel: str, destination: str) -> list[User]:
     return list(User.objects.filter(match, is_active=True).order_by("date_joined")[:10])
 
 
-@transaction.atomic
 def send_reset_code(
     *, channel: str, destination: str, client_ip: str, previous_id: int | None, language: str
 ) -> VerificationCode:
     """Issue a code whether or not an account is reached there (the cooldown and budgets
     behave the same); send it only where an account is, in `language` (the page's)."""
-    record, code = issue_code(
-        purpose=RESET, channel=channel, destination=destination, previous_id=previous_id
+
+    def deliver(record: VerificationCode, code: str) -> None:
+        if accounts_reached_at(channel=channel, destination=destination):
+            messages.send_password_reset_code(
+                channel=channel,
+                destination=destination,
+                code=code,
+                expires_at=record.expires_at,
+                language=language,
+            )
+
+    return send_code(
+        purpose=RESET,
+        channel=channel,
+        destination=destination,
+        client_ip=client_ip,
+        previous_id=previous_id,
+        deliver=deliver,
     )
-    if not allow_send(ip=client_ip, destination=destination):
-        raise SendLimitReached
-    if accounts_reached_at(channel=channel, destination=destination):
-        messages.send_password_reset_code(
-            channel=channel,
-            destination=destination,
-            code=code,
-            expires_at=record.expires_at,
-            language=language,
-        )
-    return record
 
 
 def prove_reset_code(*, destination: str, code_id: int | None, code: str) -> None:

@@ -10,8 +10,7 @@ from accounts.languages import language_of
 from accounts.models import SecurityEvent, User
 from accounts.second_factor import has_sms_second_factor
 from accounts.security_log import record_event
-from verification.actions.codes import issue_code, use_code
-from verification.limits import SendLimitReached, allow_send
+from verification.actions.codes import send_code, use_code
 from verification.models import Channel, VerificationCode
 
 CONTACT = VerificationCode.Purpose.CONTACT
@@ -35,26 +34,31 @@ def masked(channel: str, destination: str) -> str:
     return phones.mask(destination) if channel == Channel.SMS else phones.mask_email(destination)
 
 
-@transaction.atomic
 def send_contact_code(
     *, user: User, channel: str, destination: str, client_ip: str, previous_id: int | None
 ) -> VerificationCode:
     own = str(user.phone or "") if channel == Channel.SMS else (user.email or "")
     if destination.lower() == own.lower():
         raise SameAsAccount
-    record, code = issue_code(
-        purpose=CONTACT, channel=channel, destination=destination, previous_id=previous_id
-    )
-    if not allow_send(ip=client_ip, destination=destination, account=str(user.pk)):
-        raise SendLimitReached
-    messages.send_contact_code(
+
+    def deliver(record: VerificationCode, code: str) -> None:
+        messages.send_contact_code(
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language_of(user),
+        )
+
+    return send_code(
+        purpose=CONTACT,
         channel=channel,
         destination=destination,
-        code=code,
-        expires_at=record.expires_at,
-        language=language_of(user),
+        client_ip=client_ip,
+        previous_id=previous_id,
+        account=str(user.pk),
+        deliver=deliver,
     )
-    return record
 
 
 def set_recovery_contact(

@@ -7,8 +7,7 @@ from django.db.models import Q
 
 from accounts import messages
 from accounts.models import Consent, SecurityEvent, User
-from verification.actions.codes import issue_code, use_code
-from verification.limits import SendLimitReached, allow_send
+from verification.actions.codes import send_code, use_code
 from verification.models import Channel, VerificationCode
 
 SIGNUP = VerificationCode.Purpose.SIGNUP
@@ -29,7 +28,6 @@ def account_exists(*, channel: str, destination: str) -> bool:
     ).exists()
 
 
-@transaction.atomic
 def send_signup_code(
     *, channel: str, destination: str, client_ip: str, previous_id: int | None, language: str
 ) -> VerificationCode:
@@ -40,24 +38,29 @@ def send_signup_code(
     code, and the caller sees exactly what it would have seen otherwise (no enumeration).
     Raises ResendTooSoon inside the cooldown and SendLimitReached over the send budget.
     """
-    record, code = issue_code(
-        purpose=SIGNUP, channel=channel, destination=destination, previous_id=previous_id
+
+    def deliver(record: VerificationCode, code: str) -> None:
+        if account_exists(channel=channel, destination=destination):
+            messages.send_account_exists_notice(
+                channel=channel, destination=destination, language=language
+            )
+        else:
+            messages.send_signup_code(
+                channel=channel,
+                destination=destination,
+                code=code,
+                expires_at=record.expires_at,
+                language=language,
+            )
+
+    return send_code(
+        purpose=SIGNUP,
+        channel=channel,
+        destination=destination,
+        client_ip=client_ip,
+        previous_id=previous_id,
+        deliver=deliver,
     )
-    if not allow_send(ip=client_ip, destination=destination):
-        raise SendLimitReached
-    if account_exists(channel=channel, destination=destination):
-        messages.send_account_exists_notice(
-            channel=channel, destination=destination, language=language
-        )
-    else:
-        messages.send_signup_code(
-            channel=channel,
-            destination=destination,
-            code=code,
-            expires_at=record.expires_at,
-            language=language,
-        )
-    return record
 
 
 def create_account(

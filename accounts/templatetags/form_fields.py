@@ -14,7 +14,7 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.html import escaped
+from config.html import escaped
 
 register = template.Library()
 

@@ -1,21 +1,18 @@
 """What several pages say about codes: why one was not accepted, or not sent."""
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.security_log import client_ip
 from verification.actions.codes import ResendTooSoon
-from verification.limits import SmsBlocked, record_block
+from verification.limits import SmsBlocked
 
 
-def send_error(request: HttpRequest, error: Exception) -> str:
-    """What the person reads when a code was not sent; a fraud-guard block is kept for staff."""
+def send_error(error: Exception) -> str:
+    """What the person reads when a code was not sent."""
     if isinstance(error, ResendTooSoon):
         return _("You can ask for a new code in %(seconds)d seconds.") % {
             "seconds": error.seconds_left
         }
     if isinstance(error, SmsBlocked):
-        record_block(error, ip=client_ip(request))
         return _(
             "We can't send a text message to this number right now. Try again later, "
             "or use email instead if you have one."

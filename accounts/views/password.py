@@ -83,7 +83,7 @@ class PasswordResetView(View):
                     language=get_language(),
                 )
             except (ResendTooSoon, SendLimitReached) as error:
-                form.add_error(None, send_error(request, error))
+                form.add_error(None, send_error(error))
             else:
                 pending = pending_code(form, channel=channel, code_id=record.pk)
                 initial = pending["initial"]

@@ -19,12 +19,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import messages, phones, reauth
+from accounts import phones, reauth
 from accounts.actions import recovery, security, sign_in
 from accounts.browsers import describe
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
-from accounts.languages import language_of
 from accounts.models import User
 from accounts.second_factor import (
     SecondFactorRefused,
@@ -36,9 +35,9 @@ from accounts.second_factor import (
 )
 from accounts.security_log import client_ip
 from accounts.views.common import send_error
-from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon, issue_code, use_code
-from verification.limits import SendLimitReached, allow_send
-from verification.models import Channel, VerificationCode
+from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
+from verification.limits import SendLimitReached
+from verification.models import Channel
 
 LOG_PAGE_SIZE = 20
 
@@ -113,7 +112,6 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 # --- Re-authentication ---------------------------------------------------------------------------
 REAUTH_CODE = "portal_reauth_code"
-REAUTH = VerificationCode.Purpose.REAUTHENTICATION
 
 
 @login_required
@@ -142,7 +140,7 @@ def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpRes
             try:
                 notice = _send_reauth_code(request, user, method)
             except (ResendTooSoon, SendLimitReached) as error:
-                flash.error(request, send_error(request, error))
+                flash.error(request, send_error(error))
                 status = 400
         elif not ratelimit.consume(request, action="reauthenticate", user=user):
             flash.error(request, _("Too many tries. Wait a minute and try again."))
@@ -182,21 +180,8 @@ def _send_reauth_code(request: HttpRequest, user: User, method: str) -> str:
     if method == "sms":
         send_sms_code(user=user, client_ip=ip, purpose="confirm")
     else:
-        channel, destination = reauth.code_destination(user)
-        record, code = issue_code(
-            purpose=REAUTH,
-            channel=channel,
-            destination=destination,
-            previous_id=request.session.get(REAUTH_CODE),
-        )
-        if not allow_send(ip=ip, destination=destination, account=str(user.pk)):
-            raise SendLimitReached
-        messages.send_contact_code(
-            channel=channel,
-            destination=destination,
-            code=code,
-            expires_at=record.expires_at,
-            language=language_of(user),
+        record = reauth.send_reauthentication_code(
+            user=user, client_ip=ip, previous_id=request.session.get(REAUTH_CODE)
         )
         request.session[REAUTH_CODE] = record.pk
     return _("We sent a 6-digit code to %(destination)s.") % {
@@ -227,12 +212,8 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
             return False
     try:
         if method == "code":
-            destination = reauth.code_destination(user)[1]
-            use_code(
-                code_id=request.session.get(REAUTH_CODE),
-                purpose=REAUTH,
-                destination=destination,
-                code=form.cleaned_data["code"],
+            reauth.use_reauthentication_code(
+                user=user, code_id=request.session.get(REAUTH_CODE), code=form.cleaned_data["code"]
             )
             request.session.pop(REAUTH_CODE, None)
             record_authentication(request, user, "code", reauthenticated=True)
@@ -292,7 +273,7 @@ def recovery_contact(request: HttpRequest, channel: str) -> HttpResponse:
                     field, _("This is already your account's. Enter a different one.")
                 )
             except (ResendTooSoon, SendLimitReached) as error:
-                contact_form.add_error(None, send_error(request, error))
+                contact_form.add_error(None, send_error(error))
             else:
                 pending = {"destination": destination, "code_id": record.pk}
                 request.session[session_key] = pending

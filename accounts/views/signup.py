@@ -80,7 +80,7 @@ class SignupView(View):
                     language=get_language(),
                 )
             except (ResendTooSoon, SendLimitReached) as error:
-                form.add_error(None, send_error(request, error))
+                form.add_error(None, send_error(error))
             else:
                 pending = pending_code(form, channel=channel, code_id=record.pk)
                 initial = pending["initial"]

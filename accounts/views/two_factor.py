@@ -84,7 +84,7 @@ def sms(request: HttpRequest) -> HttpResponse:
         except NoPhone:
             return redirect("two_factor_sms")
         except (ResendTooSoon, SendLimitReached) as error:
-            flash.error(request, send_error(request, error))
+            flash.error(request, send_error(error))
             status = 400
         else:
             notice = _("We sent a 6-digit code to %(phone)s.") % {"phone": phones.mask(phone)}
@@ -174,7 +174,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
         try:
             send_sms_code(user=user, client_ip=client_ip(request) or "", purpose="sign_in")
         except (ResendTooSoon, SendLimitReached) as error:
-            flash.error(request, send_error(request, error))
+            flash.error(request, send_error(error))
             status = 400
         else:
             notice = _("We sent a 6-digit code to %(phone)s.") % {

@@ -60,7 +60,7 @@ def test_attributes_are_written_and_escaped_as_django_writes_them():
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext_lazy
 
-    from accounts.html import attributes
+    from config.html import attributes
 
     attrs = {
         "title": gettext_lazy("Sign in"),

@@ -1,4 +1,4 @@
-"""Writes that do not wait for the disk (accounts/writes.py), on PostgreSQL."""
+"""Writes that do not wait for the disk (config/writes.py), on PostgreSQL."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction

@@ -3,7 +3,8 @@ and destination, valid 10 minutes, single use, void after 5 wrong tries."""
 
 import math
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,9 +38,10 @@ class CodeError(Exception):
         return str(CODE_ERRORS[self.reason])
 
 
-@dataclass(frozen=True)
 class ResendTooSoon(Exception):  # noqa: N818 - reads as a condition, like Django's Http404
-    seconds_left: int
+    def __init__(self, seconds_left: int) -> None:
+        super().__init__(seconds_left)
+        self.seconds_left = seconds_left
 
 
 def _new_code() -> str:
@@ -95,6 +97,47 @@ def issue_code(
     record.expires_at = now + timedelta(seconds=settings.VERIFICATION_CODE_TTL)
     record.save()
     return record, code
+
+
+@contextmanager
+def blocks_recorded(*, ip: str | None) -> Iterator[None]:
+    """A send the SMS fraud guard refuses inside is kept for staff (BlockedSend) once the
+    refused send's transaction is over, and the refusal goes on to the caller."""
+    try:
+        yield
+    except limits.SmsBlocked as error:
+        limits.record_block(error, ip=ip or None)
+        raise
+
+
+def charge_send(*, ip: str, destination: str, account: str = "") -> None:
+    """Count one send against the send budgets (per IP, per destination, per account; for SMS
+    the fraud guard); raises SendLimitReached (SmsBlocked from the guard) when one is spent."""
+    if not limits.allow_send(ip=ip, destination=destination, account=account):
+        raise limits.SendLimitReached
+
+
+def send_code(
+    *,
+    purpose: str,
+    channel: str,
+    destination: str,
+    client_ip: str,
+    deliver: Callable[[VerificationCode, str], None],
+    previous_id: int | None = None,
+    account: str = "",
+) -> VerificationCode:
+    """Issue a code (or resend `previous_id`'s), count it against the send budgets, and hand
+    it to `deliver(record, code)`, which queues the message: one transaction, so a refused send
+    leaves nothing behind. Every code of the portal is sent through here. Raises ResendTooSoon
+    inside the cooldown and SendLimitReached (SmsBlocked, TooManyWrongCodes) over a budget."""
+    with blocks_recorded(ip=client_ip), transaction.atomic():
+        record, code = issue_code(
+            purpose=purpose, channel=channel, destination=destination, previous_id=previous_id
+        )
+        charge_send(ip=client_ip, destination=destination, account=account)
+        deliver(record, code)
+    return record
 
 
 def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) -> VerificationCode:
