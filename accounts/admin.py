@@ -354,7 +354,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("two-factor"))
     def second_factor(self, user: User) -> str:
-        from accounts.second_factor import second_factor_methods
+        from accounts.rules.second_factor import second_factor_methods
 
         return ", ".join(second_factor_methods(user)) or str(_("off"))
 

@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in as django_logged_in
         from django.db.models.signals import post_migrate
 
-        from accounts import user_sessions
+        from accounts.auth import user_sessions
 
         # Two statements per sign-in instead of three per earlier session (user_sessions.py),
         # in allauth's place among the receivers.

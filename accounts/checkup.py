@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 
 from accounts import phones
 from accounts.models import User
-from accounts.second_factor import second_factor_methods
+from accounts.rules.second_factor import second_factor_methods
 
 
 @dataclass(frozen=True)

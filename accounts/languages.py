@@ -3,7 +3,7 @@
 A browser's Accept-Language picks the language (Django's LocaleMiddleware); the switcher in the
 page header changes it (the language cookie); a signed-in person's choice is kept on their
 account (`User.language`) and wins on every later visit and sign-in, so it also follows them
-to another browser. Their SMS and email are written in it (accounts.messages).
+to another browser. Their SMS and email are written in it (accounts.outgoing).
 """
 
 import re

@@ -3,16 +3,16 @@
 from allauth.account.signals import password_changed, password_set, user_logged_in
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
-from django.db import connection
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from accounts import queries
 from accounts.actions import security
 from accounts.actions.sign_in import record_sign_in
 from accounts.languages import settle_language_on_sign_in
-from accounts.middleware import note_sign_in
-from accounts.models import SecurityEvent, User
+from accounts.models import SecurityEvent
 from accounts.security_log import record_event
+from accounts.web.middleware import note_sign_in
 
 # Sent when staff sign an account out everywhere (suspended, banned, signed out everywhere, a
 # password reset required), so other apps let go of it (devices revoke their tokens) without
@@ -29,20 +29,9 @@ def _signed_in(sender, request, user, **kwargs) -> None:
 
 
 def note_last_login(sender, user, **kwargs) -> None:
-    """Django's `update_last_login`, as one UPDATE, written out (connected in apps.py in its
-    place)."""
+    """Django's `update_last_login`, as one UPDATE (connected in apps.py in its place)."""
     user.last_login = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _LAST_LOGIN, [connection.ops.adapt_datetimefield_value(user.last_login), user.pk]
-        )
-
-
-# Names come from the model; every value is a parameter.
-_LAST_LOGIN = (
-    f"UPDATE {User._meta.db_table} SET {User._meta.get_field('last_login').column} = %s"  # noqa: S608
-    f" WHERE {User._meta.pk.column} = %s"
-)
+    queries.update_last_login(user_id=user.pk, when=user.last_login)
 
 
 @receiver(password_changed)

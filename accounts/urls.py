@@ -4,7 +4,7 @@ from allauth.mfa.totp import views as totp_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from accounts import reauth
+from accounts.rules import reauth
 from accounts.views import pages, password, security, signup, two_factor
 
 # Some paths are allauth's own, taken over here (config/urls.py includes these first): the

@@ -22,7 +22,7 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.messages import send_signup_code
+    from accounts.outgoing import send_signup_code
 
     def send(destination: str, code: str) -> None:
         with transaction.atomic():

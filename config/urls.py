@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.admin_access import admin_login, has_admin_access
+from accounts.auth.admin_access import admin_login, has_admin_access
 
 # Staff sign in through the portal's own sign-in (its limits and its second step), never
 # admin's separate form, and admin requires that the session passed a second factor.

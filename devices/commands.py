@@ -16,9 +16,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts import messages
+from accounts import outgoing
 from accounts.models import SecurityEvent, User
-from accounts.reauth import recently_reauthenticated
+from accounts.rules.reauth import recently_reauthenticated
 from accounts.security_log import record_event
 from devices.models import Command, Device
 
@@ -124,7 +124,7 @@ def issue_command(
     Device.objects.filter(pk=device.pk).update(open_commands=F("open_commands") + 1)
     _log_command(command, request)
     if kind == Command.Kind.ERASE:
-        messages.send_security_notice(
+        outgoing.send_security_notice(
             user=device.user,
             notice="device_erase",
             context={"device": device.name, "when": timezone.now()},

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import reauth
 from accounts.models import User
+from accounts.rules import reauth
 from devices import commands, enrolment
 from devices.models import Command, Device
 

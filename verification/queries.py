@@ -1,12 +1,16 @@
-"""Reads of the verification app."""
+"""The verification app's queries: the reads staff and the sweep make, and the two statements
+of a message's delivery written out by hand (every message takes them, and the ORM's
+transaction, locked read and save cost the worker more than the send; bench/README.md). Names
+come from the model; every value is a parameter."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from verification.models import OutboundMessage
+from verification.models import Channel, OutboundMessage
 
 
 def stuck_message_ids(
@@ -32,3 +36,69 @@ def stuck_message_ids(
 def mark_requeued(ids: list[int]) -> None:
     """Their next attempt is due now (so the next sweep leaves them to their new task)."""
     OutboundMessage.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+
+
+def _delivery_statements() -> tuple[str, list[str], str]:
+    """The claim of a first attempt, the fields it reads back, and the record of a send."""
+    meta = OutboundMessage._meta
+    column = {field.attname: str(field.column) for field in meta.concrete_fields}
+    queued = OutboundMessage.Status.QUEUED
+    # What sending needs: the rest of the row stays unread (deferred).
+    fields = ["id", "channel", "kind", "to", "subject", "encrypted_content"]
+    # Quoted: "to" is a keyword.
+    returning = ", ".join(f'"{column[name]}"' for name in fields)
+    claim = (
+        f"UPDATE {meta.db_table} SET attempts = attempts + 1,"  # noqa: S608
+        f" {column['unconfirmed_attempt_at']} = %s,"
+        f" {column['in_flight_until']} = CASE WHEN {column['channel']} = %s THEN %s ELSE %s END,"
+        f" {column['updated_at']} = %s"
+        f" WHERE {column['id']} = %s AND {column['status']} = '{queued}'"
+        f" AND {column['unconfirmed_attempt_at']} IS NULL"
+        f" AND {column['in_flight_until']} IS NULL"
+        f" AND ({column['expires_at']} IS NULL OR {column['expires_at']} > %s)"
+        f" RETURNING {returning}"
+    )
+    sent = (
+        f"UPDATE {meta.db_table} SET {column['status']} = '{OutboundMessage.Status.SENT}',"  # noqa: S608
+        f" {column['provider_message_id']} = %s, {column['sent_at']} = %s,"
+        f" {column['encrypted_content']} = '', {column['error_code']} = '',"
+        f" {column['error_message']} = '', {column['unconfirmed_attempt_at']} = NULL,"
+        f" {column['in_flight_until']} = NULL, {column['updated_at']} = %s"
+        f" WHERE {column['id']} = %s AND {column['status']} = '{queued}'"
+    )
+    return claim, fields, sent
+
+
+_CLAIM, _CLAIMED_FIELDS, _SENT = _delivery_statements()
+
+
+def claim_first_attempt(
+    message_id: int, *, now, sms_in_flight_until, email_in_flight_until
+) -> OutboundMessage | None:
+    """Mark a queued, untouched, unexpired message in flight and read what sending needs, in
+    one statement (the row is locked while it runs); None if the message is not such."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM,
+            [
+                adapt(now),
+                Channel.SMS,
+                adapt(sms_in_flight_until),
+                adapt(email_in_flight_until),
+                adapt(now),
+                message_id,
+                adapt(now),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return OutboundMessage.from_db(connection.alias, _CLAIMED_FIELDS, row)
+
+
+def record_sent(message_id: int, *, provider_id: str, now) -> None:
+    """The message left: sent, its content wiped; one still queued only."""
+    now = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_SENT, [provider_id, now, now, message_id])

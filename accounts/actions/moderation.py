@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import messages
+from accounts import outgoing
 from accounts.models import ModerationAction, SecurityEvent, SmsSecondFactor, User
 from accounts.security_log import record_event
 from accounts.signals import signed_out_everywhere
@@ -101,7 +101,7 @@ def moderate(
         reason=shared,
     )
     if action in NOTICES:
-        messages.send_security_notice(
+        outgoing.send_security_notice(
             user=user,
             notice=NOTICES[action],
             context={

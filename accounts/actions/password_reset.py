@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import messages
+from accounts import outgoing
 from accounts.actions.sign_in import clear_failed_sign_ins
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
@@ -34,7 +34,7 @@ def send_reset_code(
 
     def deliver(record: VerificationCode, code: str) -> None:
         if accounts_reached_at(channel=channel, destination=destination):
-            messages.send_password_reset_code(
+            outgoing.send_password_reset_code(
                 channel=channel,
                 destination=destination,
                 code=code,
@@ -68,7 +68,7 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     for session in UserSession.objects.filter(user=user):
         session.end()
     record_event(user=user, kind=SecurityEvent.Kind.PASSWORD_RESET, request=request)
-    messages.send_security_notice(
+    outgoing.send_security_notice(
         user=user,
         notice="password_reset",
         context={"when": timezone.now()},

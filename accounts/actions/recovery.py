@@ -5,10 +5,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import messages, phones
+from accounts import outgoing, phones
 from accounts.languages import language_of
 from accounts.models import SecurityEvent, User
-from accounts.second_factor import has_sms_second_factor
+from accounts.rules.second_factor import has_sms_second_factor
 from accounts.security_log import record_event
 from verification.actions.codes import send_code, use_code
 from verification.models import Channel, VerificationCode
@@ -42,7 +42,7 @@ def send_contact_code(
         raise SameAsAccount
 
     def deliver(record: VerificationCode, code: str) -> None:
-        messages.send_contact_code(
+        outgoing.send_contact_code(
             channel=channel,
             destination=destination,
             code=code,
@@ -104,7 +104,7 @@ def remove_recovery_contact(request: HttpRequest, *, user: User, channel: str) -
 
 def _notify(user: User, channel: str, *, contact: str, also_to: list[tuple[str, str]]) -> None:
     """`contact` is the new contact, masked, or "" when it was removed."""
-    messages.send_security_notice(
+    outgoing.send_security_notice(
         user=user,
         notice="recovery_contact",
         context={

@@ -16,11 +16,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from accounts import messages
-from accounts.browsers import describe
+from accounts import outgoing
 from accounts.models import SecurityEvent, SmsSecondFactor, User
-from accounts.second_factor import check_sms_code, second_factor_methods
+from accounts.rules.second_factor import check_sms_code, second_factor_methods
 from accounts.security_log import record_event
+from accounts.web.browsers import describe
 
 Kind = SecurityEvent.Kind
 # Stored in the security log in English and translated when shown (SecurityEvent.summary).
@@ -51,7 +51,7 @@ def second_factor_turned_on(request: HttpRequest, *, user: User, method: str) ->
         # The person just entered a code from the app: that proves the second factor.
         record_authentication(request, user, "mfa", type="totp", reauthenticated=True)
     record_event(user=user, kind=Kind.TWO_FACTOR_ON, request=request, method=METHOD_NAMES[method])
-    messages.send_security_notice(
+    outgoing.send_security_notice(
         user=user,
         notice="two_factor_on",
         context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
@@ -63,7 +63,7 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
     if not second_factor_methods(user):
         Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
     record_event(user=user, kind=Kind.TWO_FACTOR_OFF, request=request, method=METHOD_NAMES[method])
-    messages.send_security_notice(
+    outgoing.send_security_notice(
         user=user,
         notice="two_factor_off",
         context={"method": gettext_lazy(METHOD_NAMES[method]), "when": _now()},
@@ -128,14 +128,14 @@ def end_other_sessions(request: HttpRequest, *, user: User) -> int:
 # --- Password and account ------------------------------------------------------------------------
 def password_changed(request: HttpRequest, *, user: User) -> None:
     record_event(user=user, kind=Kind.PASSWORD_CHANGED, request=request)
-    messages.send_security_notice(user=user, notice="password_changed", context={"when": _now()})
+    outgoing.send_security_notice(user=user, notice="password_changed", context={"when": _now()})
 
 
 @transaction.atomic
 def delete_account(request: HttpRequest, *, user: User) -> None:
     """End every session, tell the person, and delete the account and all it owns: its phone
     and email are free for a new sign-up at once."""
-    messages.send_security_notice(user=user, notice="account_deleted", context={"when": _now()})
+    outgoing.send_security_notice(user=user, notice="account_deleted", context={"when": _now()})
     for session in UserSession.objects.filter(user=user):
         session.end()
     logout(request)

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts import messages
-from accounts.browsers import browser_key_hash, describe
+from accounts import outgoing, queries
 from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, User
 from accounts.security_log import client_ip, record_event
+from accounts.web.browsers import browser_key_hash, describe
 from config import crypto
 
 Kind = SecurityEvent.Kind
@@ -157,33 +156,13 @@ def clear_failed_sign_ins(user: User, request: HttpRequest | None = None) -> Non
     seen = getattr(request, "sign_in_counters", None)
     if seen and key in seen["checked"] and key not in seen["found"]:
         return  # this request's check found none
-    # Written out: the ORM wraps even a plain DELETE in a transaction (three round trips), and
-    # the second step of every two-factor sign-in comes here.
-    with connection.cursor() as cursor:
-        cursor.execute(_CLEAR_FAILURES, [key])
+    queries.clear_sign_in_failures(key)
 
 
 def forget_old_failures() -> int:
     since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
     deleted, _ = SignInFailures.objects.filter(last_failed_at__lt=since).delete()
     return deleted
-
-
-def _seen_again() -> str:
-    meta = KnownBrowser._meta
-    column = {field.name: field.column for field in meta.concrete_fields}
-    # Names come from the model; every value is a parameter.
-    return (
-        f"UPDATE {meta.db_table} SET {column['last_seen_at']} = %s,"  # noqa: S608
-        f" {column['user_agent']} = %s WHERE {column['user']} = %s AND {column['key_hash']} = %s"
-    )
-
-
-_SEEN_AGAIN = _seen_again()
-_CLEAR_FAILURES = (
-    f"DELETE FROM {SignInFailures._meta.db_table}"  # noqa: S608 - names from the model
-    f" WHERE {SignInFailures._meta.get_field('key').column} = %s"
-)
 
 
 def record_sign_in(request: HttpRequest, user: User) -> None:
@@ -197,14 +176,11 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
     if not key_hash:
         return
     now = timezone.now()
-    # Most sign-ins come from a browser the account knows: one UPDATE, written out, says so.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SEEN_AGAIN,
-            [connection.ops.adapt_datetimefield_value(now), user_agent, user.pk, key_hash],
-        )
-        if cursor.rowcount:
-            return
+    # Most sign-ins come from a browser the account knows: one UPDATE says so.
+    if queries.browser_seen_again(
+        user_id=user.pk, key_hash=key_hash, when=now, user_agent=user_agent
+    ):
+        return
     known, created = KnownBrowser.objects.get_or_create(
         user=user, key_hash=key_hash, defaults={"user_agent": user_agent, "last_seen_at": now}
     )
@@ -212,7 +188,7 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
         return
     # The browser an account was created in is its first; any later new one gets a notice.
     if user.known_browsers.exclude(pk=known.pk).exists():
-        messages.send_security_notice(
+        outgoing.send_security_notice(
             user=user,
             notice="new_sign_in",
             context={

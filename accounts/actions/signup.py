@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts import messages
+from accounts import outgoing
 from accounts.models import Consent, SecurityEvent, User
 from verification.actions.codes import send_code, use_code
 from verification.models import Channel, VerificationCode
@@ -41,11 +41,11 @@ def send_signup_code(
 
     def deliver(record: VerificationCode, code: str) -> None:
         if account_exists(channel=channel, destination=destination):
-            messages.send_account_exists_notice(
+            outgoing.send_account_exists_notice(
                 channel=channel, destination=destination, language=language
             )
         else:
-            messages.send_signup_code(
+            outgoing.send_signup_code(
                 channel=channel,
                 destination=destination,
                 code=code,

@@ -19,13 +19,13 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import phones, reauth
+from accounts import phones
 from accounts.actions import recovery, security, sign_in
-from accounts.browsers import describe
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
 from accounts.models import User
-from accounts.second_factor import (
+from accounts.rules import reauth
+from accounts.rules.second_factor import (
     SecondFactorRefused,
     has_sms_second_factor,
     second_factor_methods,
@@ -35,6 +35,7 @@ from accounts.second_factor import (
 )
 from accounts.security_log import client_ip
 from accounts.views.common import send_error
+from accounts.web.browsers import describe
 from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
 from verification.limits import SendLimitReached
 from verification.models import Channel

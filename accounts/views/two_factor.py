@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import phones, reauth
+from accounts import phones
 from accounts.actions import security
+from accounts.auth.stages import SecondFactorStage
 from accounts.forms import CodeForm
 from accounts.models import SmsSecondFactor, User
-from accounts.second_factor import (
+from accounts.rules import reauth
+from accounts.rules.second_factor import (
     NoPhone,
     SecondFactorRefused,
     second_factor_methods,
@@ -28,9 +30,8 @@ from accounts.second_factor import (
     start_sms_setup,
     verify_second_factor,
 )
+from accounts.rules.trusted_browsers import trust_browser
 from accounts.security_log import client_ip
-from accounts.stages import SecondFactorStage
-from accounts.trust import trust_browser
 from accounts.views.common import send_error
 from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
 from verification.limits import SendLimitReached

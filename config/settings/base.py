@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "accounts.browsers.BrowserKeyMiddleware",
+    "accounts.web.browsers.BrowserKeyMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,8 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "accounts.middleware.AccountStandingMiddleware",
-    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.web.middleware.AccountStandingMiddleware",
+    "accounts.web.middleware.IdleTimeoutMiddleware",
 ]
 
 # Token-authenticated paths that skip the session, CSRF and account middleware (config/lean.py).
@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.portal",
+                "accounts.web.context_processors.portal",
             ],
         },
     },
@@ -202,14 +202,14 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contrib
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
-    "accounts.backends.AccountIdBackend",
+    "accounts.auth.backends.AccountIdBackend",
 ]
-# Argon2id (accounts.hashers). The default is OWASP's first choice for Argon2id: 19 MiB, 2 passes,
-# 1 lane, about 25 ms of one core per hash here, so 2 cores verify about 80 passwords a second
-# (Django's own defaults, 100 MiB, 2 passes, 8 lanes, cost about 0.2 s: 9 a second). Hashes made
-# with other parameters still verify and are rewritten with these at the next sign-in.
+# Argon2id (accounts.auth.hashers). The default is OWASP's first choice for Argon2id: 19 MiB,
+# 2 passes, 1 lane (Django's own, 100 MiB, 2 passes, 8 lanes, cost about eight times as much a
+# hash; docs/security.md, "Password hashing"). Hashes made with other parameters still verify
+# and are rewritten with these at the next sign-in.
 PASSWORD_HASHERS = [
-    "accounts.hashers.Argon2idHasher",
+    "accounts.auth.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
@@ -241,22 +241,22 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {
-        "NAME": "accounts.passwords.MaximumLengthValidator",
+        "NAME": "accounts.rules.password_policy.MaximumLengthValidator",
         "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH},
     },
     *(
-        [{"NAME": "accounts.passwords.CharacterClassValidator"}]
+        [{"NAME": "accounts.rules.password_policy.CharacterClassValidator"}]
         if PASSWORD_POLICY == "classes"
         else []
     ),
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "accounts.passwords.PersonalDataValidator"},
+    {"NAME": "accounts.rules.password_policy.PersonalDataValidator"},
 ]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "account_home"
 
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "accounts.auth.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "accounts.forms.SignInForm",
     "change_password": "accounts.forms.ChangePasswordForm",
@@ -288,7 +288,7 @@ ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE = env_int("SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE", 30, minimum=1)
 SIGN_IN_FAILURES_PER_IP_PER_MINUTE = env_int("SIGN_IN_FAILURES_PER_IP_PER_MINUTE", 10, minimum=1)
 # Sign-in attempts per IP, and failed ones per IP and per account and IP, in allauth's format;
-# counted by accounts/sign_in_limits.py (in one Redis round trip, and letting sign-in go on
+# counted by accounts/rules/sign_in_limits.py (in one Redis round trip, and letting sign-in go on
 # while Redis is away) instead of by allauth, which no longer counts passwords.
 SIGN_IN_RATE_LIMITS = {
     "login": f"{SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE}/m/ip",
@@ -309,14 +309,14 @@ SIGN_IN_FAILURES_FORGOTTEN_AFTER = env_int(
 )
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_ADAPTER = "accounts.auth.adapter.MFAAdapter"
 MFA_TOTP_ISSUER = "Account Portal"
 MFA_RECOVERY_CODES_SHOW_ONCE = True
 # "Trust this browser" at the second step of sign-in skips it for 30 days in that browser.
 MFA_TRUST_ENABLED = True
 MFA_TRUST_COOKIE_AGE = timedelta(days=30)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 5 * 60, minimum=30)
-# Codes texted as the second factor live this long (pyotp HOTP, accounts.second_factor).
+# Codes texted as the second factor live this long (pyotp HOTP, accounts.rules.second_factor).
 SECOND_FACTOR_SMS_TTL = env_int("SECOND_FACTOR_SMS_TTL", 5 * 60, minimum=60)
 # The security checkup on /account/; cloud and devices own their steps.
 ACCOUNT_CHECKUP_STEPS = [
@@ -480,7 +480,7 @@ STATIC_ROOT = VAR_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# The long-lived cookie that tells a known browser from a new one (accounts/browsers.py).
+# The long-lived cookie that tells a known browser from a new one (accounts/web/browsers.py).
 BROWSER_COOKIE_NAME = "portal_browser"
 # Flash messages ride in the session, not in a cookie of their own.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.reauth import recently_reauthenticated
+from accounts.rules.reauth import recently_reauthenticated
 from devices.api.base import PortalApi, reauthentication_needed
 from devices.api.commands import CommandOutput, owned_device
 from devices.enrolment import remove_device

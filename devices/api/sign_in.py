@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import standing
 from accounts.forms import SignInForm
 from accounts.models import User
-from accounts.second_factor import (
+from accounts.rules import standing
+from accounts.rules.second_factor import (
     NoPhone,
     ResendTooSoon,
     SecondFactorRefused,

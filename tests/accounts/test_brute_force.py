@@ -213,9 +213,9 @@ def test_a_right_password_ends_the_streak_and_a_clean_sign_in_queries_no_more_th
 def test_failures_from_one_ip_are_limited_across_accounts_and_right_passwords_are_taken_back(
     owner, settings
 ):
-    """The per-IP limit of failures, counted in Redis (accounts/sign_in_limits.py): a right
+    """The per-IP limit of failures, counted in Redis (accounts/rules/sign_in_limits.py): a right
     password does not use it up; failures for any identifiers do."""
-    from accounts import sign_in_limits
+    from accounts.rules import sign_in_limits
 
     assert isinstance(sign_in_limits.caches["default"], sign_in_limits.RedisCache)
     settings.SIGN_IN_RATE_LIMITS = {**settings.SIGN_IN_RATE_LIMITS, "login_failed": "4/m/ip"}
@@ -231,7 +231,7 @@ def test_failures_from_one_ip_are_limited_across_accounts_and_right_passwords_ar
 
 
 def test_without_redis_allauth_counts_the_same_sign_in_limits(settings, rf):
-    from accounts import sign_in_limits
+    from accounts.rules import sign_in_limits
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.SIGN_IN_RATE_LIMITS = {"login": "3/m/ip", "login_failed": "2/m/ip"}
@@ -244,7 +244,7 @@ def test_without_redis_allauth_counts_the_same_sign_in_limits(settings, rf):
 
 @pytest.mark.services
 def test_in_redis_the_same_limits_are_counted_in_one_script(settings, rf):
-    from accounts import sign_in_limits
+    from accounts.rules import sign_in_limits
 
     settings.SIGN_IN_RATE_LIMITS = {"login": "3/m/ip", "login_failed": "2/m/ip,1/m/key"}
     request = rf.post("/accounts/login/", REMOTE_ADDR="198.51.100.10")

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher, extract_parameters
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.test import Client, override_settings
 
-from accounts import hashers
+from accounts.auth import hashers
 from accounts.models import User
 from tests.helpers import GOOD_PASSWORD, sign_in, sign_up
 

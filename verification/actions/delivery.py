@@ -13,9 +13,10 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from verification import queries
 from verification.backends import PermanentDeliveryError, TransientDeliveryError
 from verification.backends.email import find_sent_email, send_email
 from verification.backends.sms import get_sms_backend
@@ -66,27 +67,14 @@ def _claim_first_attempt(message_id: int) -> OutboundMessage | None:
     it). Anything else (gone, sent, in flight, an attempt of unknown outcome, expired) is left
     to `_claim_locked`, which says what to do about it.
 
-    Every message goes through here, so the statement is written out: the ORM's transaction,
-    locked read and save cost the worker more than the send (bench/README.md)."""
+    Every message goes through here, so the statement is written out (verification.queries)."""
     now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CLAIM,
-            [
-                adapt(now),
-                Channel.SMS,
-                adapt(now + _in_flight_window(Channel.SMS)),
-                adapt(now + _in_flight_window(Channel.EMAIL)),
-                adapt(now),
-                message_id,
-                adapt(now),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return OutboundMessage.from_db(connection.alias, _CLAIMED_FIELDS, row)
+    return queries.claim_first_attempt(
+        message_id,
+        now=now,
+        sms_in_flight_until=now + _in_flight_window(Channel.SMS),
+        email_in_flight_until=now + _in_flight_window(Channel.EMAIL),
+    )
 
 
 def _claim_locked(message_id: int) -> OutboundMessage | None:
@@ -191,9 +179,7 @@ def _record_sent(message: OutboundMessage, provider_id: str) -> None:
 def _record_sent_by_id(message_id: int, provider_id: str) -> None:
     """What `_record_sent` does, in one statement, to a message still queued (one that a
     slower attempt already recorded is left as it is)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(_SENT, [provider_id[:64], now, now, message_id])
+    queries.record_sent(message_id, provider_id=provider_id[:64], now=timezone.now())
 
 
 def _record_failure(message: OutboundMessage, error: Exception) -> None:
@@ -238,41 +224,6 @@ def _find_sent(message: OutboundMessage) -> str | None:
     if message.channel == Channel.SMS:
         return get_sms_backend().find_sent(to=message.to, body=body, since=since)
     return find_sent_email(to=message.to, subject=message.subject, since=since)
-
-
-def _statements() -> tuple[str, list[str], str]:
-    """The claim of a first attempt, the fields it reads back, and the record of a send.
-    Names come from the model; every value is a parameter."""
-    meta = OutboundMessage._meta
-    column = {field.attname: str(field.column) for field in meta.concrete_fields}
-    queued = OutboundMessage.Status.QUEUED
-    # What sending needs: the rest of the row stays unread (deferred).
-    fields = ["id", "channel", "kind", "to", "subject", "encrypted_content"]
-    # Quoted: "to" is a keyword.
-    returning = ", ".join(f'"{column[name]}"' for name in fields)
-    claim = (
-        f"UPDATE {meta.db_table} SET attempts = attempts + 1,"  # noqa: S608
-        f" {column['unconfirmed_attempt_at']} = %s,"
-        f" {column['in_flight_until']} = CASE WHEN {column['channel']} = %s THEN %s ELSE %s END,"
-        f" {column['updated_at']} = %s"
-        f" WHERE {column['id']} = %s AND {column['status']} = '{queued}'"
-        f" AND {column['unconfirmed_attempt_at']} IS NULL"
-        f" AND {column['in_flight_until']} IS NULL"
-        f" AND ({column['expires_at']} IS NULL OR {column['expires_at']} > %s)"
-        f" RETURNING {returning}"
-    )
-    sent = (
-        f"UPDATE {meta.db_table} SET {column['status']} = '{OutboundMessage.Status.SENT}',"  # noqa: S608
-        f" {column['provider_message_id']} = %s, {column['sent_at']} = %s,"
-        f" {column['encrypted_content']} = '', {column['error_code']} = '',"
-        f" {column['error_message']} = '', {column['unconfirmed_attempt_at']} = NULL,"
-        f" {column['in_flight_until']} = NULL, {column['updated_at']} = %s"
-        f" WHERE {column['id']} = %s AND {column['status']} = '{queued}'"
-    )
-    return claim, fields, sent
-
-
-_CLAIM, _CLAIMED_FIELDS, _SENT = _statements()
 
 
 # Twilio's message states, and ours. Callbacks arrive out of order: a state never moves back.

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts import messages, sign_in_limits, standing
+from accounts import outgoing
 from accounts.actions import sign_in
 from accounts.languages import language_of
 from accounts.models import User
+from accounts.rules import sign_in_limits, standing
 from config import crypto
 from verification.actions.messages import queue_rendered_email
 
@@ -70,13 +71,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
         language = language_of(user) if user else translation.get_language()
-        messages.send_sms_code(phone=phone, code=code, language=language)
+        outgoing.send_sms_code(phone=phone, code=code, language=language)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        messages.send_unknown_account_notice(phone=phone, language=translation.get_language())
+        outgoing.send_unknown_account_notice(phone=phone, language=translation.get_language())
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        messages.send_account_exists_notice(
+        outgoing.send_account_exists_notice(
             channel="sms", destination=phone, language=translation.get_language()
         )
 
@@ -119,7 +120,7 @@ class AccountAdapter(DefaultAccountAdapter):
     # --- Sign-in stages: our second-factor step (app, recovery code or SMS) replaces allauth's
     # MFA step and its separate "trust this browser" page (a checkbox on our step instead).
     def get_login_stages(self) -> list[str]:
-        ours = "accounts.stages.EmailVerificationStage"
+        ours = "accounts.auth.stages.EmailVerificationStage"
         replaced = {"allauth.account.stages.EmailVerificationStage": ours}
         stages = [
             replaced.get(stage, stage)
@@ -127,7 +128,7 @@ class AccountAdapter(DefaultAccountAdapter):
             if stage
             not in ("allauth.mfa.stages.AuthenticateStage", "allauth.mfa.stages.TrustStage")
         ]
-        return [*stages, "accounts.stages.SecondFactorStage"]
+        return [*stages, "accounts.auth.stages.SecondFactorStage"]
 
     # --- Failed sign-ins: allauth limits per IP and per account and IP; accounts.actions.sign_in
     # adds the per-account limit across all IPs --------------------------------------------------
@@ -141,8 +142,8 @@ class AccountAdapter(DefaultAccountAdapter):
             raise self.validation_error(
                 "sign_in_locked" if refusal.locked else "too_many_login_attempts"
             )
-        # Per IP and per account and IP (accounts/sign_in_limits.py); allauth takes the try back
-        # after a right password through `_login_failed_rl_usage`.
+        # Per IP and per account and IP (accounts/rules/sign_in_limits.py); allauth takes the
+        # try back after a right password through `_login_failed_rl_usage`.
         key = self._get_login_attempts_cache_key(request, **credentials)
         self._login_failed_rl_usage = sign_in_limits.try_sign_in(request, key)
         if self._login_failed_rl_usage is None:

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 import pyotp
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
-from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.forms.utils import ErrorList
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts import messages
+from accounts import outgoing, queries
 from accounts.languages import language_of
 from accounts.models import SecurityEvent, SmsSecondFactor, User
 from accounts.security_log import record_event
@@ -44,26 +43,8 @@ class NoPhone(Exception):  # noqa: N818 - reads as a condition
 
 def second_factor_methods(user: User) -> list[str]:
     """'app' and/or 'sms', in that order: the second factors this person has on."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SECOND_FACTORS, [user.pk, Authenticator.Type.TOTP.value, user.pk])
-        app, sms = cursor.fetchone()
+    app, sms = queries.second_factors_on(user.pk)
     return [method for method, on in (("app", app), ("sms", sms)) if on]
-
-
-def _second_factors_sql() -> str:
-    # Both in one query, written out: every sign-in asks, once or twice, and the ORM's building
-    # of two EXISTS cost more than PostgreSQL's answer. Names come from the models.
-    app, sms = Authenticator._meta, SmsSecondFactor._meta
-    user, kind = app.get_field("user").column, app.get_field("type").column
-    enabled = sms.get_field("enabled_at").column
-    return (
-        f"SELECT EXISTS(SELECT 1 FROM {app.db_table} WHERE {user} = %s AND {kind} = %s),"  # noqa: S608
-        f" EXISTS(SELECT 1 FROM {sms.db_table}"
-        f" WHERE {sms.get_field('user').column} = %s AND {enabled} IS NOT NULL)"
-    )
-
-
-_SECOND_FACTORS = _second_factors_sql()
 
 
 def sms_phone(user: User) -> str:
@@ -212,7 +193,7 @@ def _send_sms_code(*, user: User, client_ip: str, purpose: str) -> datetime:
     factor.code_sent_at = now
     factor.save()
     assert factor.code_expires_at is not None
-    messages.send_second_factor_code(
+    outgoing.send_second_factor_code(
         phone=phone,
         code=_hotp(factor).at(factor.counter),
         expires_at=factor.code_expires_at,

@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from accounts import standing
+from accounts.rules import standing
 
 # Where a person who must set up two-factor again may still go.
 SETUP_PATHS = (

@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts import reauth, standing
-from accounts.second_factor import second_factor_methods
+from accounts.rules import reauth, standing
+from accounts.rules.second_factor import second_factor_methods
 
 _has_permission = admin.site.has_permission
 

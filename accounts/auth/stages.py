@@ -8,8 +8,8 @@ from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.internal.constants import LoginStageKey
 
-from accounts.second_factor import second_factor_methods
-from accounts.trust import is_trusted_browser
+from accounts.rules.second_factor import second_factor_methods
+from accounts.rules.trusted_browsers import is_trusted_browser
 
 
 class SecondFactorStage(LoginStage):

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 from accounts.models import SmsSecondFactor, User
-from accounts.second_factor import sms_phone
+from accounts.rules.second_factor import sms_phone
 
 
 def fingerprint(user: User) -> str:

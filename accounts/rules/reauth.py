@@ -22,10 +22,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from accounts import messages
+from accounts import outgoing
 from accounts.languages import language_of
 from accounts.models import User
-from accounts.second_factor import second_factor_methods, sms_phone
+from accounts.rules.second_factor import second_factor_methods, sms_phone
 from verification.actions.codes import send_code, use_code
 from verification.models import VerificationCode
 
@@ -85,7 +85,7 @@ def send_reauthentication_code(
     channel, destination = code_destination(user)
 
     def deliver(record: VerificationCode, code: str) -> None:
-        messages.send_contact_code(
+        outgoing.send_contact_code(
             channel=channel,
             destination=destination,
             code=code,

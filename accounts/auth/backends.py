@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.adapter import named_in_request
+from accounts.auth.adapter import named_in_request
 from accounts.models import User
 
 

@@ -1,0 +1,140 @@
+"""The accounts statements written out by hand, each on a path every sign-in takes, where the
+ORM's building of it cost more than the database's answer (bench/README.md). Table and column
+names come from the models; every value is a parameter."""
+
+import json
+
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
+from django.db import connection
+
+from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, SmsSecondFactor, User
+
+
+def _columns(model) -> dict[str, str]:
+    return {field.name: field.column for field in model._meta.concrete_fields}
+
+
+def _adapt(when):
+    return connection.ops.adapt_datetimefield_value(when)
+
+
+# --- The security log ----------------------------------------------------------------------------
+def _insert_event() -> str:
+    column = _columns(SecurityEvent)
+    fields = ("user", "kind", "created_at", "ip_address", "user_agent", "detail")
+    columns = ", ".join(column[name] for name in fields)
+    values = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {SecurityEvent._meta.db_table} ({columns}) VALUES ({values})"  # noqa: S608
+
+
+_INSERT_EVENT = _insert_event()
+
+
+def insert_security_event(
+    *, user_id: int, kind: str, created_at, ip: str | None, user_agent: str, detail: dict
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_EVENT,
+            [user_id, kind, _adapt(created_at), ip, user_agent, json.dumps(detail)],
+        )
+
+
+# --- Second factors ------------------------------------------------------------------------------
+def _second_factors() -> str:
+    app, sms = Authenticator._meta, SmsSecondFactor._meta
+    user, kind = app.get_field("user").column, app.get_field("type").column
+    enabled = sms.get_field("enabled_at").column
+    return (
+        f"SELECT EXISTS(SELECT 1 FROM {app.db_table} WHERE {user} = %s AND {kind} = %s),"  # noqa: S608
+        f" EXISTS(SELECT 1 FROM {sms.db_table}"
+        f" WHERE {sms.get_field('user').column} = %s AND {enabled} IS NOT NULL)"
+    )
+
+
+_SECOND_FACTORS = _second_factors()
+
+
+def second_factors_on(user_id: int) -> tuple[bool, bool]:
+    """(authenticator app on, SMS codes on), in one query: every sign-in asks."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SECOND_FACTORS, [user_id, Authenticator.Type.TOTP.value, user_id])
+        app, sms = cursor.fetchone()
+    return bool(app), bool(sms)
+
+
+# --- Sign-in -------------------------------------------------------------------------------------
+_CLEAR_FAILURES = (
+    f"DELETE FROM {SignInFailures._meta.db_table}"  # noqa: S608
+    f" WHERE {SignInFailures._meta.get_field('key').column} = %s"
+)
+
+
+def clear_sign_in_failures(key: str) -> None:
+    """One DELETE (the ORM wraps even a plain DELETE in a transaction: three round trips)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLEAR_FAILURES, [key])
+
+
+def _browser_seen_again() -> str:
+    column = _columns(KnownBrowser)
+    return (
+        f"UPDATE {KnownBrowser._meta.db_table} SET {column['last_seen_at']} = %s,"  # noqa: S608
+        f" {column['user_agent']} = %s WHERE {column['user']} = %s AND {column['key_hash']} = %s"
+    )
+
+
+_BROWSER_SEEN_AGAIN = _browser_seen_again()
+
+
+def browser_seen_again(*, user_id: int, key_hash: str, when, user_agent: str) -> bool:
+    """Note that a browser the account knows signed in again; False if it is not known."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BROWSER_SEEN_AGAIN, [_adapt(when), user_agent, user_id, key_hash])
+        return bool(cursor.rowcount)
+
+
+_LAST_LOGIN = (
+    f"UPDATE {User._meta.db_table} SET {User._meta.get_field('last_login').column} = %s"  # noqa: S608
+    f" WHERE {User._meta.pk.column} = %s"
+)
+
+
+def update_last_login(*, user_id: int, when) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_LAST_LOGIN, [_adapt(when), user_id])
+
+
+# --- The sessions list (allauth's user sessions) -------------------------------------------------
+def _user_sessions() -> tuple[str, str]:
+    rows, sessions = UserSession._meta, Session._meta
+    column = _columns(UserSession)
+    key = sessions.get_field("session_key").column
+    expires = sessions.get_field("expire_date").column
+    gone = (
+        f"DELETE FROM {rows.db_table} WHERE {column['user']} = %s"  # noqa: S608
+        f" AND {column['created_at']} < %s AND NOT EXISTS (SELECT 1 FROM {sessions.db_table} s"
+        f" WHERE s.{key} = {rows.db_table}.{column['session_key']} AND s.{expires} > %s)"
+    )
+    fields = ["user", "session_key", "ip", "user_agent", "created_at", "last_seen_at", "data"]
+    new = (
+        f"INSERT INTO {rows.db_table} ({', '.join(column[name] for name in fields)})"  # noqa: S608
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    return gone, new
+
+
+_SESSIONS_GONE, _NEW_SESSION = _user_sessions()
+
+
+def replace_user_sessions(
+    *, user_id: int, session_key: str, ip: str | None, user_agent: str, now, settled
+) -> None:
+    """Drop the account's rows whose session is gone or expired (older than `settled`) and add
+    the new session's: two statements, whatever the number of earlier sessions."""
+    now = _adapt(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_SESSIONS_GONE, [user_id, _adapt(settled), now])
+        cursor.execute(_NEW_SESSION, [user_id, session_key, ip, user_agent, now, now, "{}"])

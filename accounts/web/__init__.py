@@ -1,0 +1,2 @@
+"""Request plumbing: middleware (standing, idle timeout, the browser key) and what every
+page's template gets."""
