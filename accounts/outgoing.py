@@ -5,26 +5,88 @@ Each is written in an explicit language: a security notice in the account's own 
 for a sign-up is the only one known.
 """
 
-from datetime import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 
 from accounts.languages import language_of
+from verification.actions.codes import send_code
 from verification.actions.messages import queue_message
-from verification.models import Channel
+from verification.models import Channel, VerificationCode
 
 
-def send_signup_code(
-    *, channel: str, destination: str, code: str, expires_at: datetime, language: str
+def send_code_message(
+    template: str, *, channel: str, destination: str, code: str, expires_at, language: str
 ) -> None:
+    """A verification code (`VERIFICATION_CODE_TTL`, single use) written by
+    accounts/messages/`template`."""
     queue_message(
         channel=channel,
         to=destination,
-        template="accounts/messages/signup_code",
+        template=f"accounts/messages/{template}",
         language=language,
         context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
         expires_at=expires_at,
+    )
+
+
+def send_verification_code(
+    *,
+    purpose: str,
+    template: str,
+    channel: str,
+    destination: str,
+    client_ip: str,
+    language: str,
+    previous_id: int | None = None,
+    account: str = "",
+    send_if: Callable[[], bool] | None = None,
+    otherwise: Callable[[], None] | None = None,
+) -> VerificationCode:
+    """Send a code of `purpose` by `template`, through verification's `send_code` (cooldown,
+    send budgets, one transaction; raises ResendTooSoon and SendLimitReached). When `send_if()`
+    is false, the code is issued and counted alike but not sent, and `otherwise()` (if given)
+    goes in its place: the caller's answer is the same either way (no enumeration)."""
+
+    def deliver(record: VerificationCode, code: str) -> None:
+        if send_if is None or send_if():
+            send_code_message(
+                template,
+                channel=channel,
+                destination=destination,
+                code=code,
+                expires_at=record.expires_at,
+                language=language,
+            )
+        elif otherwise is not None:
+            otherwise()
+
+    return send_code(
+        purpose=purpose,
+        channel=channel,
+        destination=destination,
+        client_ip=client_ip,
+        previous_id=previous_id,
+        account=account,
+        deliver=deliver,
+    )
+
+
+def send_contact_code(
+    *, user, purpose: str, channel: str, destination: str, client_ip: str, previous_id
+) -> VerificationCode:
+    """A code to a phone or email of a signed-in person (a new recovery contact; re-authentication
+    without a password), in their language, counted against their account's budget too."""
+    return send_verification_code(
+        purpose=purpose,
+        template="contact_code",
+        channel=channel,
+        destination=destination,
+        client_ip=client_ip,
+        language=language_of(user),
+        previous_id=previous_id,
+        account=str(user.pk),
     )
 
 
@@ -106,35 +168,6 @@ def send_security_notice(
             language=language_of(user),
             context={"account_id": user.account_id, **(context or {})},
         )
-
-
-def send_password_reset_code(
-    *, channel: str, destination: str, code: str, expires_at, language: str
-) -> None:
-    queue_message(
-        channel=channel,
-        to=destination,
-        template="accounts/messages/password_reset_code",
-        language=language,
-        context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
-        secrets_={"code": code},
-        expires_at=expires_at,
-    )
-
-
-def send_contact_code(
-    *, channel: str, destination: str, code: str, expires_at, language: str
-) -> None:
-    """The code that proves a new recovery phone or email, or re-authenticates by SMS."""
-    queue_message(
-        channel=channel,
-        to=destination,
-        template="accounts/messages/contact_code",
-        language=language,
-        context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
-        secrets_={"code": code},
-        expires_at=expires_at,
-    )
 
 
 def send_second_factor_code(

@@ -22,11 +22,12 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.outgoing import send_signup_code
+    from accounts.outgoing import send_code_message
 
     def send(destination: str, code: str) -> None:
         with transaction.atomic():
-            send_signup_code(
+            send_code_message(
+                "signup_code",
                 channel="sms",
                 destination=destination,
                 code=code,

@@ -11,7 +11,7 @@ from accounts import outgoing
 from accounts.actions.sign_in import clear_failed_sign_ins
 from accounts.models import SecurityEvent, User
 from accounts.security_log import record_event
-from verification.actions.codes import send_code, use_code
+from verification.actions.codes import use_code
 from verification.models import Channel, VerificationCode
 
 RESET = VerificationCode.Purpose.PASSWORD_RESET
@@ -32,23 +32,15 @@ def send_reset_code(
     """Issue a code whether or not an account is reached there (the cooldown and budgets
     behave the same); send it only where an account is, in `language` (the page's)."""
 
-    def deliver(record: VerificationCode, code: str) -> None:
-        if accounts_reached_at(channel=channel, destination=destination):
-            outgoing.send_password_reset_code(
-                channel=channel,
-                destination=destination,
-                code=code,
-                expires_at=record.expires_at,
-                language=language,
-            )
-
-    return send_code(
+    return outgoing.send_verification_code(
         purpose=RESET,
+        template="password_reset_code",
         channel=channel,
         destination=destination,
         client_ip=client_ip,
+        language=language,
         previous_id=previous_id,
-        deliver=deliver,
+        send_if=lambda: bool(accounts_reached_at(channel=channel, destination=destination)),
     )
 
 

@@ -6,11 +6,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import outgoing, phones
-from accounts.languages import language_of
 from accounts.models import SecurityEvent, User
 from accounts.rules.second_factor import has_sms_second_factor
 from accounts.security_log import record_event
-from verification.actions.codes import send_code, use_code
+from verification.actions.codes import use_code
 from verification.models import Channel, VerificationCode
 
 CONTACT = VerificationCode.Purpose.CONTACT
@@ -41,23 +40,13 @@ def send_contact_code(
     if destination.lower() == own.lower():
         raise SameAsAccount
 
-    def deliver(record: VerificationCode, code: str) -> None:
-        outgoing.send_contact_code(
-            channel=channel,
-            destination=destination,
-            code=code,
-            expires_at=record.expires_at,
-            language=language_of(user),
-        )
-
-    return send_code(
+    return outgoing.send_contact_code(
+        user=user,
         purpose=CONTACT,
         channel=channel,
         destination=destination,
         client_ip=client_ip,
         previous_id=previous_id,
-        account=str(user.pk),
-        deliver=deliver,
     )
 
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from accounts import outgoing
 from accounts.models import Consent, SecurityEvent, User
-from verification.actions.codes import send_code, use_code
+from verification.actions.codes import use_code
 from verification.models import Channel, VerificationCode
 
 SIGNUP = VerificationCode.Purpose.SIGNUP
@@ -39,27 +39,18 @@ def send_signup_code(
     Raises ResendTooSoon inside the cooldown and SendLimitReached over the send budget.
     """
 
-    def deliver(record: VerificationCode, code: str) -> None:
-        if account_exists(channel=channel, destination=destination):
-            outgoing.send_account_exists_notice(
-                channel=channel, destination=destination, language=language
-            )
-        else:
-            outgoing.send_signup_code(
-                channel=channel,
-                destination=destination,
-                code=code,
-                expires_at=record.expires_at,
-                language=language,
-            )
-
-    return send_code(
+    return outgoing.send_verification_code(
         purpose=SIGNUP,
+        template="signup_code",
         channel=channel,
         destination=destination,
         client_ip=client_ip,
+        language=language,
         previous_id=previous_id,
-        deliver=deliver,
+        send_if=lambda: not account_exists(channel=channel, destination=destination),
+        otherwise=lambda: outgoing.send_account_exists_notice(
+            channel=channel, destination=destination, language=language
+        ),
     )
 
 

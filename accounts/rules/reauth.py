@@ -23,10 +23,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts import outgoing
-from accounts.languages import language_of
 from accounts.models import User
 from accounts.rules.second_factor import second_factor_methods, sms_phone
-from verification.actions.codes import send_code, use_code
+from verification.actions.codes import use_code
 from verification.models import VerificationCode
 
 REAUTH = VerificationCode.Purpose.REAUTHENTICATION
@@ -84,23 +83,13 @@ def send_reauthentication_code(
     """Send a person without a password a code to their phone or email to re-authenticate."""
     channel, destination = code_destination(user)
 
-    def deliver(record: VerificationCode, code: str) -> None:
-        outgoing.send_contact_code(
-            channel=channel,
-            destination=destination,
-            code=code,
-            expires_at=record.expires_at,
-            language=language_of(user),
-        )
-
-    return send_code(
+    return outgoing.send_contact_code(
+        user=user,
         purpose=REAUTH,
         channel=channel,
         destination=destination,
         client_ip=client_ip,
         previous_id=previous_id,
-        account=str(user.pk),
-        deliver=deliver,
     )
 
 

@@ -1,9 +1,17 @@
-"""What several pages say about codes: why one was not accepted, or not sent."""
+"""What the pages that send codes share: the "Send code" step, and what they say when a code
+was not sent."""
 
+from collections.abc import Callable
+
+from allauth.account.adapter import get_adapter
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import View
 
 from verification.actions.codes import ResendTooSoon
-from verification.limits import SmsBlocked
+from verification.limits import SendLimitReached, SmsBlocked
+from verification.models import Channel, VerificationCode
 
 
 def send_error(error: Exception) -> str:
@@ -18,6 +26,64 @@ def send_error(error: Exception) -> str:
             "or use email instead if you have one."
         )
     return _("Too many codes were requested. Try again later.")
+
+
+class CodeToContactView(View):
+    """A page whose first step sends a code to a phone or an email the person types (sign-up,
+    forgot password): the channel chosen, the code in progress kept in the session under
+    `session_key`, and the "Send code" step. Subclasses say how the code is sent
+    (`send_code`)."""
+
+    session_key = ""
+    # The action that sends the code: send_signup_code or send_reset_code (both take channel,
+    # destination, client_ip, previous_id and language).
+    send_code: Callable[..., VerificationCode]
+    # The "action" value of the second step's form, handled by `post_finish`.
+    finish_action = ""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        channel = self.channel(request)
+        if request.POST.get("action") == self.finish_action:
+            return self.post_finish(request, channel)
+        return self.post_send(request, channel)
+
+    def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
+        raise NotImplementedError
+
+    def post_finish(self, request: HttpRequest, channel: str) -> HttpResponse:
+        raise NotImplementedError
+
+    def channel(self, request: HttpRequest) -> str:
+        method = request.POST.get("method") or request.GET.get("method")
+        return Channel.EMAIL if method == "email" else Channel.SMS
+
+    def pending(self, request: HttpRequest, channel: str) -> dict:
+        """The code in progress for this channel: destination, code record, typed values."""
+        pending = request.session.get(self.session_key) or {}
+        return pending if pending.get("channel") == channel else {}
+
+    def send_step(self, request: HttpRequest, form, *, channel: str, pending: dict) -> dict | None:
+        """Send the code to the valid form's destination (a resend when it is the pending one's)
+        and keep it in the session; returns the new pending code, or None when the form is not
+        valid or the send was refused (the form then says why)."""
+        if not form.is_valid():
+            return None
+        destination = form.cleaned_data["destination"]
+        previous_id = pending.get("code_id") if pending.get("destination") == destination else None
+        try:
+            record = type(self).send_code(
+                channel=channel,
+                destination=destination,
+                client_ip=get_adapter(request).get_client_ip(request),
+                previous_id=previous_id,
+                language=get_language(),
+            )
+        except (ResendTooSoon, SendLimitReached) as error:
+            form.add_error(None, send_error(error))
+            return None
+        pending = pending_code(form, channel=channel, code_id=record.pk)
+        request.session[self.session_key] = pending
+        return pending
 
 
 def pending_code(form, *, channel: str, code_id: int) -> dict:

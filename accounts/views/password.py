@@ -3,45 +3,41 @@ whether or not the phone or email has an account."""
 
 import time
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.actions import password_reset
 from accounts.actions.recovery import masked
 from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
-from accounts.views.common import pending_code, send_error
-from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
-from verification.limits import SendLimitReached
+from accounts.views.common import CodeToContactView
+from verification.actions.codes import CODE_ERRORS, CodeError
 from verification.models import Channel
 
 SESSION_KEY = "portal_password_reset"
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
-class PasswordResetView(View):
+class PasswordResetView(CodeToContactView):
     """Step one: phone or email and CAPTCHA, "Send code". Step two: the code and a new
     password. When a code proves a contact several accounts share, step two asks which."""
 
     template_name = "accounts/password_reset.html"
-
-    def channel(self, request: HttpRequest) -> str:
-        method = request.POST.get("method") or request.GET.get("method")
-        return Channel.EMAIL if method == "email" else Channel.SMS
+    session_key = SESSION_KEY
 
     def pending(self, request: HttpRequest, channel: str) -> dict:
-        pending = request.session.get(SESSION_KEY) or {}
+        pending = super().pending(request, channel)
         if pending.get("proven_until", 0) < time.time():
             # A proven code lets the person retry the password for the code's lifetime only.
             pending.pop("proven", None)
-        return pending if pending.get("channel") == channel else {}
+        return pending
+
+    send_code = staticmethod(password_reset.send_reset_code)
+    finish_action = "reset"
 
     def prove(self, request: HttpRequest, pending: dict, **extra) -> None:
         if not pending.get("proven"):
@@ -60,42 +56,22 @@ class PasswordResetView(View):
             reset_form=NewPasswordForm(code_required=not pending.get("proven")),
         )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        channel = self.channel(request)
-        if request.POST.get("action") == "reset":
-            return self.post_reset(request, channel)
-        return self.post_send(request, channel)
-
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = ContactWithCaptchaForm(request.POST, channel=channel)
         pending = self.pending(request, channel)
         notice = ""
-        if form.is_valid():
-            destination = form.cleaned_data["destination"]
-            try:
-                record = password_reset.send_reset_code(
-                    channel=channel,
-                    destination=destination,
-                    client_ip=get_adapter(request).get_client_ip(request),
-                    previous_id=pending.get("code_id")
-                    if pending.get("destination") == destination
-                    else None,
-                    language=get_language(),
-                )
-            except (ResendTooSoon, SendLimitReached) as error:
-                form.add_error(None, send_error(error))
-            else:
-                pending = pending_code(form, channel=channel, code_id=record.pk)
-                initial = pending["initial"]
-                request.session[SESSION_KEY] = pending
-                notice = _(
-                    "If %(destination)s belongs to an account, we sent it a 6-digit code. "
-                    "It expires in %(minutes)d minutes."
-                ) % {
-                    "destination": masked(channel, destination),
-                    "minutes": settings.VERIFICATION_CODE_TTL // 60,
-                }
-                form = ContactWithCaptchaForm(channel=channel, initial=initial)
+        sent = self.send_step(request, form, channel=channel, pending=pending)
+        if sent is not None:
+            pending = sent
+            destination = pending["destination"]
+            notice = _(
+                "If %(destination)s belongs to an account, we sent it a 6-digit code. "
+                "It expires in %(minutes)d minutes."
+            ) % {
+                "destination": masked(channel, destination),
+                "minutes": settings.VERIFICATION_CODE_TTL // 60,
+            }
+            form = ContactWithCaptchaForm(channel=channel, initial=pending["initial"])
         return self.page(
             request,
             channel=channel,
@@ -106,7 +82,7 @@ class PasswordResetView(View):
             status=200 if notice else 400,
         )
 
-    def post_reset(self, request: HttpRequest, channel: str) -> HttpResponse:
+    def post_finish(self, request: HttpRequest, channel: str) -> HttpResponse:
         pending = self.pending(request, channel)
         form = NewPasswordForm(request.POST, code_required=not pending.get("proven"))
         if form.is_valid():

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import phones
@@ -18,36 +17,30 @@ from accounts.actions.signup import (
     send_signup_code,
 )
 from accounts.forms import CreateAccountForm, SendCodeForm
-from accounts.views.common import pending_code, send_error
-from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
-from verification.limits import SendLimitReached
+from accounts.views.common import CodeToContactView
+from verification.actions.codes import CODE_ERRORS, CodeError
 from verification.models import Channel
 
 SESSION_KEY = "portal_signup"
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
-class SignupView(View):
+class SignupView(CodeToContactView):
     """Sign-up on one page, in two forms: where to send the code, CAPTCHA, "Send code"; then
     the code, the password and consent, "Create account". Works without JavaScript: each form
     posts and the page comes back with the next step ready. The destination the code went to
     is kept in the session, so the second form cannot be pointed elsewhere."""
 
     template_name = "accounts/signup.html"
+    session_key = SESSION_KEY
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect("account_home")
         return super().dispatch(request, *args, **kwargs)
 
-    def channel(self, request: HttpRequest) -> str:
-        method = request.POST.get("method") or request.GET.get("method")
-        return Channel.EMAIL if method == "email" else Channel.SMS
-
-    def pending(self, request: HttpRequest, channel: str) -> dict:
-        """The sign-up in progress for this channel: destination, code record, typed values."""
-        pending = request.session.get(SESSION_KEY) or {}
-        return pending if pending.get("channel") == channel else {}
+    send_code = staticmethod(send_signup_code)
+    finish_action = "create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)
@@ -60,42 +53,23 @@ class SignupView(View):
             pending=pending,
         )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        channel = self.channel(request)
-        if request.POST.get("action") == "create":
-            return self.post_create(request, channel)
-        return self.post_send(request, channel)
-
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = SendCodeForm(request.POST, channel=channel)
         pending = self.pending(request, channel)
-        if form.is_valid():
-            destination = form.cleaned_data["destination"]
-            try:
-                record = send_signup_code(
-                    channel=channel,
-                    destination=destination,
-                    client_ip=get_adapter(request).get_client_ip(request),
-                    previous_id=pending.get("code_id"),
-                    language=get_language(),
-                )
-            except (ResendTooSoon, SendLimitReached) as error:
-                form.add_error(None, send_error(error))
-            else:
-                pending = pending_code(form, channel=channel, code_id=record.pk)
-                initial = pending["initial"]
-                request.session[SESSION_KEY] = pending
-                notice = _(
-                    "We sent a 6-digit code to %(destination)s. It expires in %(minutes)d minutes."
-                ) % {"destination": shown(pending), "minutes": settings.VERIFICATION_CODE_TTL // 60}
-                return self.page(
-                    request,
-                    channel=channel,
-                    send_form=SendCodeForm(channel=channel, initial=initial),
-                    create_form=CreateAccountForm(channel=channel, destination=destination),
-                    pending=pending,
-                    notice=notice,
-                )
+        sent = self.send_step(request, form, channel=channel, pending=pending)
+        if sent is not None:
+            pending = sent
+            notice = _(
+                "We sent a 6-digit code to %(destination)s. It expires in %(minutes)d minutes."
+            ) % {"destination": shown(pending), "minutes": settings.VERIFICATION_CODE_TTL // 60}
+            return self.page(
+                request,
+                channel=channel,
+                send_form=SendCodeForm(channel=channel, initial=pending["initial"]),
+                create_form=CreateAccountForm(channel=channel, destination=pending["destination"]),
+                pending=pending,
+                notice=notice,
+            )
         return self.page(
             request,
             channel=channel,
@@ -105,7 +79,7 @@ class SignupView(View):
             status=400,
         )
 
-    def post_create(self, request: HttpRequest, channel: str) -> HttpResponse:
+    def post_finish(self, request: HttpRequest, channel: str) -> HttpResponse:
         pending = self.pending(request, channel)
         destination = pending.get("destination")
         form = CreateAccountForm(request.POST, channel=channel, destination=destination)

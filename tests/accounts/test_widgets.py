@@ -8,7 +8,8 @@ from django import forms
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from accounts.forms import CountrySelect, SendCodeForm
+from accounts.forms import SendCodeForm
+from accounts.forms.fields import CountrySelect
 from accounts.phones import country_choices
 
 

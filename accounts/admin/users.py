@@ -1,18 +1,9 @@
-"""Accounts in Django admin: find a person, judge the account at a glance, and moderate it.
+"""Accounts in admin: find a person, judge the account at a glance, and moderate it."""
 
-Search takes a phone number in any format (matched in E.164), an email or an account ID.
-Moderation actions (suspend, ban, reinstate, require a password reset, reset two-factor, end
-sessions) ask for a reason, work on one account or many, and land in the moderation log and
-the person's security log. Staff never see a password, code, secret or token.
-"""
-
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.usersessions.models import UserSession
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -28,176 +19,15 @@ from django.utils.translation import ngettext
 
 from accounts import phones
 from accounts.actions.moderation import moderate
-from accounts.models import Consent, ModerationAction, SecurityEvent, SmsSecondFactor, User
-from verification.admin import ReadOnlyAdmin
+from accounts.models import SmsSecondFactor, User
 from verification.models import OutboundMessage
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
-Action = ModerationAction.Action
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ConsentInline(ReadOnlyInline):
-    model = Consent
-    fields = (
-        "terms_version",
-        "privacy_version",
-        "accepted_at",
-        "ip_address",
-        "user_agent",
-    )
-    readonly_fields = fields
-
-
-class SecurityEventInline(ReadOnlyInline):
-    model = SecurityEvent
-    fields = (
-        "created_at",
-        "kind",
-        "detail",
-        "ip_address",
-        "user_agent",
-    )
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    verbose_name_plural = _("security log (newest first)")
-
-
-class ModerationActionInline(ReadOnlyInline):
-    model = ModerationAction
-    fk_name = "user"
-    fields = (
-        "created_at",
-        "action",
-        "actor",
-        "reason",
-        "shared_with_user",
-        "suspended_until",
-    )
-    readonly_fields = fields
-    verbose_name_plural = _("moderation log")
-
-
-# --- Filters -------------------------------------------------------------------------------------
-class TwoFactorFilter(admin.SimpleListFilter):
-    title = _("two-factor")
-    parameter_name = "two_factor"
-
-    def lookups(self, request, model_admin):
-        return [("on", _("On")), ("off", _("Off"))]
-
-    def queryset(self, request, queryset):
-        on = Q(has_app=True) | Q(has_sms=True)
-        if self.value() == "on":
-            return queryset.filter(on)
-        if self.value() == "off":
-            return queryset.exclude(on)
-        return queryset
-
-
-class VerifiedFilter(admin.SimpleListFilter):
-    title = _("verified contact")
-    parameter_name = "verified"
-
-    def lookups(self, request, model_admin):
-        return [("phone", _("Phone")), ("email", _("Email")), ("both", _("Phone and email"))]
-
-    def queryset(self, request, queryset):
-        # Sign-up proves the phone or email; a sign-in email is proven by its EmailAddress row.
-        email = Q(email_verified=True)
-        if self.value() == "phone":
-            return queryset.filter(phone__isnull=False)
-        if self.value() == "email":
-            return queryset.filter(email)
-        if self.value() == "both":
-            return queryset.filter(email, phone__isnull=False)
-        return queryset
-
-
-class LastSignInFilter(admin.SimpleListFilter):
-    title = _("last sign-in")
-    parameter_name = "signed_in"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("1", _("Today")),
-            ("7", _("Past 7 days")),
-            ("30", _("Past 30 days")),
-            ("never", _("Never")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "never":
-            return queryset.filter(last_login__isnull=True)
-        value = self.value()
-        if value in ("1", "7", "30"):
-            since = timezone.now() - timedelta(days=int(value))
-            return queryset.filter(last_login__gte=since)
-        return queryset
-
-
-# --- Moderation ----------------------------------------------------------------------------------
-class ModerationForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        max_length=2000,
-        help_text=_("Why. Kept in the moderation log."),
-    )
-    share_reason = forms.BooleanField(
-        required=False,
-        label=_("Tell the person this reason"),
-        help_text=_(
-            "Shown in their security log, and in the notice and on the sign-in page "
-            "where the action has them."
-        ),
-    )
-    until = forms.DateTimeField(
-        required=False,
-        label=_("Suspended until (UTC)"),
-        help_text=_("Empty: until reinstated. Format: 2026-12-31 18:00"),
-    )
-
-    def __init__(self, *args, action: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if action != Action.SUSPEND:
-            del self.fields["until"]
-
-    def clean_until(self):
-        until = self.cleaned_data.get("until")
-        if until is not None and until <= timezone.now():
-            raise forms.ValidationError(_("Choose a time in the future."))
-        return until
-
-
-def _bulk(action: str, label: "StrOrPromise"):
-    def run(modeladmin, request, queryset):
-        return modeladmin.moderation_page(request, action, queryset)
-
-    run.__name__ = f"moderate_{action}"
-    return admin.action(description=label, permissions=["moderate"])(run)
-
-
-MODERATION_LABELS = {
-    Action.SUSPEND: _("Suspend"),
-    Action.BAN: _("Ban"),
-    Action.REINSTATE: _("Reinstate"),
-    Action.REQUIRE_PASSWORD_RESET: _("Require a password reset"),
-    Action.RESET_SECOND_FACTOR: _("Reset two-factor"),
-    Action.END_SESSIONS: _("Sign out everywhere"),
-}
+from accounts.admin.filters import LastSignInFilter, TwoFactorFilter, VerifiedFilter
+from accounts.admin.inlines import ConsentInline, ModerationActionInline, SecurityEventInline
+from accounts.admin.moderation import MODERATION_LABELS, ModerationForm, bulk_action
 
 
 @admin.register(User)
@@ -224,7 +54,7 @@ class UserAdmin(DjangoUserAdmin):
     search_help_text = _("A phone number in any format, an email address, or an account ID.")
     ordering = ["-date_joined"]
     show_full_result_count = False
-    actions = [_bulk(action, label) for action, label in MODERATION_LABELS.items()]
+    actions = [bulk_action(action, label) for action, label in MODERATION_LABELS.items()]
     inlines = [ConsentInline, ModerationActionInline, SecurityEventInline]
     change_form_template = "admin/accounts/user/change_form.html"
     filter_horizontal = ["groups"]
@@ -476,39 +306,3 @@ class UserAdmin(DjangoUserAdmin):
                 "opts": self.model._meta,
             },
         )
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(ReadOnlyAdmin):
-    """The moderation log: read-only."""
-
-    list_display = ["created_at", "action", "user", "actor", "short_reason", "shared_with_user"]
-    list_filter = [
-        "action",
-        "shared_with_user",
-        "created_at",
-        ("actor", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["user__account_id", "actor__account_id", "actor__email"]
-    list_select_related = ["user", "actor"]
-    fields = (
-        "created_at",
-        "action",
-        "user",
-        "actor",
-        "reason",
-        "shared_with_user",
-        "suspended_until",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=_("reason"))
-    def short_reason(self, entry: ModerationAction) -> str:
-        return entry.reason[:80]
-
-
-# allauth's own admin pages for authenticators and sessions would show encrypted secrets and
-# let staff edit sessions; the account page shows what staff need of them instead.
-for model in (Authenticator, UserSession):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)

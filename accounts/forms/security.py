@@ -1,0 +1,86 @@
+"""The security pages' forms: a code, a new password, the password again, deleting the
+account, changing the password."""
+
+from allauth.account.forms import ChangePasswordForm as BaseChangePasswordForm
+from allauth.core import context
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actions import sign_in
+from accounts.actions.security import settle_other_sessions
+from accounts.forms.fields import CodeField, new_password_field
+from accounts.models import User
+
+
+# --- Security page -------------------------------------------------------------------------------
+class CodeForm(forms.Form):
+    code = CodeField()
+
+
+class NewPasswordForm(forms.Form):
+    """The code, then a new password twice (password reset)."""
+
+    code = CodeField(required=False)
+    password1 = new_password_field(_("New password"), _("Choose a new password."))
+    password2 = new_password_field(_("Confirm password"), _("Type your new password again."))
+
+    def __init__(self, *args, code_required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = code_required
+        self.fields["password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def check_password_for(self, user: User) -> bool:
+        """Validate the new password against the policy for `user`; False with errors."""
+        password = self.cleaned_data.get("password1") or ""
+        if password != self.cleaned_data.get("password2"):
+            self.add_error("password2", _("The passwords don't match."))
+            return False
+        try:
+            password_validation.validate_password(password, user=user)
+        except ValidationError as error:
+            self.add_error("password1", error)
+            return False
+        return True
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and everything in it will be deleted"),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class ChangePasswordForm(BaseChangePasswordForm):
+    """allauth's change of password, with the choice to sign out everywhere else."""
+
+    sign_out_others = forms.BooleanField(
+        label=_("Sign out of all other sessions"), required=False, initial=True
+    )
+
+    def clean_oldpassword(self) -> str:
+        try:
+            sign_in.confirm_password(
+                context.request, user=self.user, password=self.cleaned_data.get("oldpassword", "")
+            )
+        except sign_in.PasswordRefused as refused:
+            raise ValidationError(refused.message) from None
+        return self.cleaned_data["oldpassword"]
+
+    def save(self) -> None:
+        super().save()
+        settle_other_sessions(
+            context.request, user=self.user, sign_out=self.cleaned_data["sign_out_others"]
+        )
