@@ -6,16 +6,7 @@ from django.contrib import admin
 from accounts.admin import ReadOnlyInline, UserAdmin
 from devices.models import Command, Device
 
-BASE_FIELDS = [
-    "name",
-    "model",
-    "platform",
-    "find_device_enabled",
-    "enrolled_at",
-    "last_seen_at",
-    "erased_at",
-    "token_revoked_at",
-]
+BASE_FIELDS = [*Device.DESCRIPTION, "erased_at", "token_revoked_at"]
 LOCATION_FIELDS = ["last_latitude", "last_longitude", "last_accuracy", "last_located_at"]
 
 

@@ -52,6 +52,16 @@ class Device(models.Model):
             )
         ]
 
+    # What describes a device to its owner and to staff (the API and admin show these).
+    DESCRIPTION = (
+        "name",
+        "model",
+        "platform",
+        "find_device_enabled",
+        "enrolled_at",
+        "last_seen_at",
+    )
+
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
 

@@ -24,8 +24,15 @@ class SameAsAccount(Exception):  # noqa: N818
     """The contact is the account's own phone or email already."""
 
 
+# Per channel: the account's field, and the security log's kinds for setting and removing it.
+_FIELDS: dict[str, tuple[str, str, str]] = {
+    Channel.SMS: ("recovery_phone", Kind.RECOVERY_PHONE_SET, Kind.RECOVERY_PHONE_REMOVED),
+    Channel.EMAIL: ("recovery_email", Kind.RECOVERY_EMAIL_SET, Kind.RECOVERY_EMAIL_REMOVED),
+}
+
+
 def current(user: User, channel: str) -> str:
-    value = user.recovery_phone if channel == Channel.SMS else user.recovery_email
+    value = getattr(user, _FIELDS[channel][0])
     return str(value) if value else ""
 
 
@@ -57,20 +64,9 @@ def set_recovery_contact(
     use_code(code_id=code_id, purpose=CONTACT, destination=destination, code=code)
     with transaction.atomic():
         old = current(user, channel)
-        if channel == Channel.SMS:
-            user.recovery_phone = destination
-            kind = Kind.RECOVERY_PHONE_SET
-        else:
-            user.recovery_email = destination
-            kind = Kind.RECOVERY_EMAIL_SET
-        user.save(update_fields=["recovery_phone", "recovery_email"])
-        record_event(user=user, kind=kind, request=request, contact=masked(channel, destination))
-        _notify(
-            user,
-            channel,
-            contact=masked(channel, destination),
-            also_to=[(channel, destination)] + ([(channel, old)] if old else []),
-        )
+        _store(request, user, channel, destination, shown=destination)
+        also_to = [(channel, destination)] + ([(channel, old)] if old else [])
+        _notify(user, channel, contact=masked(channel, destination), also_to=also_to)
 
 
 @transaction.atomic
@@ -78,17 +74,20 @@ def remove_recovery_contact(request: HttpRequest, *, user: User, channel: str) -
     old = current(user, channel)
     if not old:
         return
-    if channel == Channel.SMS:
-        if has_sms_second_factor(user) and not user.phone:
-            raise ContactInUse
-        user.recovery_phone = None
-        kind = Kind.RECOVERY_PHONE_REMOVED
-    else:
-        user.recovery_email = None
-        kind = Kind.RECOVERY_EMAIL_REMOVED
-    user.save(update_fields=["recovery_phone", "recovery_email"])
-    record_event(user=user, kind=kind, request=request, contact=masked(channel, old))
+    if channel == Channel.SMS and has_sms_second_factor(user) and not user.phone:
+        raise ContactInUse
+    _store(request, user, channel, None, shown=old)
     _notify(user, channel, contact="", also_to=[(channel, old)])
+
+
+def _store(request: HttpRequest, user: User, channel: str, value: str | None, *, shown: str):
+    """Set (or, with None, remove) the recovery contact and log it; `shown` is the contact the
+    log names (masked)."""
+    field, set_kind, removed_kind = _FIELDS[channel]
+    setattr(user, field, value)
+    user.save(update_fields=[field])
+    kind = set_kind if value else removed_kind
+    record_event(user=user, kind=kind, request=request, contact=masked(channel, shown))
 
 
 def _notify(user: User, channel: str, *, contact: str, also_to: list[tuple[str, str]]) -> None:

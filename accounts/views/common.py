@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from allauth.account.adapter import get_adapter
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -34,6 +35,7 @@ class CodeToContactView(View):
     `session_key`, and the "Send code" step. Subclasses say how the code is sent
     (`send_code`)."""
 
+    template_name = ""
     session_key = ""
     # The action that sends the code: send_signup_code or send_reset_code (both take channel,
     # destination, client_ip, previous_id and language).
@@ -61,6 +63,18 @@ class CodeToContactView(View):
         """The code in progress for this channel: destination, code record, typed values."""
         pending = request.session.get(self.session_key) or {}
         return pending if pending.get("channel") == channel else {}
+
+    def render_page(
+        self, request: HttpRequest, *, channel: str, send_form, notice: str, status: int, **more
+    ) -> HttpResponse:
+        """The page with its send form (and what the subclass adds: the second step's form)."""
+        context = {
+            "channel": channel,
+            "is_email": channel == Channel.EMAIL,
+            "send_form": send_form,
+            "notice": notice,
+        }
+        return render(request, self.template_name, context | more, status=status)
 
     def send_step(self, request: HttpRequest, form, *, channel: str, pending: dict) -> dict | None:
         """Send the code to the valid form's destination (a resend when it is the pending one's)

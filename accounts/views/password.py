@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -16,7 +16,6 @@ from accounts.actions.recovery import masked
 from accounts.forms import ContactWithCaptchaForm, NewPasswordForm
 from accounts.views.common import CodeToContactView
 from verification.actions.codes import CODE_ERRORS, CodeError
-from verification.models import Channel
 
 SESSION_KEY = "portal_password_reset"
 
@@ -139,18 +138,14 @@ class PasswordResetView(CodeToContactView):
     ) -> HttpResponse:
         if pending.get("proven"):
             reset_form.fields["code"].widget = reset_form.fields["code"].hidden_widget()
-        return render(
+        return self.render_page(
             request,
-            self.template_name,
-            {
-                "channel": channel,
-                "is_email": channel == Channel.EMAIL,
-                "send_form": send_form,
-                "reset_form": reset_form,
-                "sent_to": masked(channel, pending["destination"]) if pending else "",
-                "proven": bool(pending.get("proven")),
-                "accounts": pending.get("accounts", []),
-                "notice": notice,
-            },
+            channel=channel,
+            send_form=send_form,
+            notice=notice,
             status=status,
+            reset_form=reset_form,
+            sent_to=masked(channel, pending["destination"]) if pending else "",
+            proven=bool(pending.get("proven")),
+            accounts=pending.get("accounts", []),
         )

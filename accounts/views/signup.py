@@ -4,7 +4,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.signup import complete_signup
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -118,18 +118,14 @@ class SignupView(CodeToContactView):
         if pending.get("code_id") and not create_form.is_bound:
             # The code is on its way: the next thing to type is the code.
             create_form.fields["code"].widget.attrs["autofocus"] = True
-        return render(
+        return self.render_page(
             request,
-            self.template_name,
-            {
-                "channel": channel,
-                "is_email": channel == Channel.EMAIL,
-                "send_form": send_form,
-                "create_form": create_form,
-                "sent_to": shown(pending) if pending.get("code_id") else "",
-                "notice": notice,
-            },
+            channel=channel,
+            send_form=send_form,
+            notice=notice,
             status=status,
+            create_form=create_form,
+            sent_to=shown(pending) if pending.get("code_id") else "",
         )
 
 

@@ -29,17 +29,7 @@ class DeviceOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Device
-        fields = [
-            "id",
-            "name",
-            "model",
-            "platform",
-            "find_device_enabled",
-            "enrolled_at",
-            "last_seen_at",
-            "erased",
-            "last_location",
-        ]
+        fields = ["id", *Device.DESCRIPTION, "erased", "last_location"]
 
     def get_last_location(self, device: Device) -> dict | None:
         if device.last_located_at is None:
