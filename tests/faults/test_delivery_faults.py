@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from tests.faults.conftest import use_broker
+from tests.faults.broker import use_broker
 from tests.processes import (
     TwilioStandIn,
     children_of,
