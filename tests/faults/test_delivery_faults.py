@@ -24,7 +24,7 @@ from tests.processes import (
     start_worker,
     wait_until,
 )
-from tests.verification.test_smtp import Mailbox, queue_email, smtp_at
+from tests.verification.smtp import Mailbox, queue_email, smtp_at
 from verification.models import Channel, OutboundMessage
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
