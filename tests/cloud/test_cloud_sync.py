@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import SecurityEvent, User
 from cloud.models import CloudAccount, StorageUse
-from tests.devices.conftest import PHONE, Phone, Portal
+from tests.devices.api_clients import PHONE, Phone, Portal
 from tests.helpers import sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
