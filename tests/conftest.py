@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
+from tests.browser.chromium import CHROMIUM
 from tests.processes import RedisServer
 from tests.redis_isolation import Sentinels
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 _SENTINELS = pytest.StashKey["Sentinels"]()
