@@ -8,8 +8,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ModerationAction, SecurityEvent, User
-from tests.accounts.test_admin import with_second_factor
-from tests.helpers import GOOD_PASSWORD, code_sent_to, last_message_to, sign_in, sign_up
+from tests.helpers import (
+    GOOD_PASSWORD,
+    code_sent_to,
+    last_message_to,
+    sign_in,
+    sign_up,
+    with_second_factor,
+)
 from verification.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
