@@ -2,15 +2,12 @@
 (`owner`) and a phone not yet enrolled (`phone`), both from tests/devices/api_clients.py."""
 
 import pytest
-from django.test import Client
 
 from tests.devices.api_clients import PHONE, Phone, Portal
-from tests.helpers import sign_up
 
 
 @pytest.fixture
-def owner(live_server) -> Portal:
-    sign_up(Client(), phone="98765 43210")
+def owner(live_server, phone_client) -> Portal:
     portal = Portal(live_server.url)
     portal.sign_in(PHONE)
     return portal
