@@ -12,13 +12,16 @@ from django.test import Client
 from redis.exceptions import RedisError
 
 from tests.browser.chromium import CHROMIUM
-from tests.helpers import sign_up
 from tests.processes import RedisServer
 from tests.redis_isolation import Sentinels
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
+
+# Asserts in these helper modules report the values they compared when they fail, as a test
+# module's do (pytest rewrites them); each is named here before anything imports it.
+pytest.register_assert_rewrite("tests.helpers", "tests.browser.pages", "tests.devices.api_clients")
 
 _SENTINELS = pytest.StashKey["Sentinels"]()
 
@@ -134,6 +137,8 @@ def _test_delivery_settings(settings):
 @pytest.fixture
 def phone_client() -> Client:
     """A test client that signed up by phone (+91 98765 43210) and so is signed in."""
+    from tests.helpers import sign_up
+
     client = Client()
     sign_up(client, phone="98765 43210")
     return client
@@ -142,6 +147,8 @@ def phone_client() -> Client:
 @pytest.fixture
 def email_client() -> Client:
     """A test client that signed up by email (asha@example.com) and so is signed in."""
+    from tests.helpers import sign_up
+
     client = Client()
     sign_up(client, email="asha@example.com")
     return client
