@@ -1,4 +1,5 @@
-"""Shared fixtures: service detection, a real Celery worker, the Twilio transport double."""
+"""Shared fixtures: service detection, a real Celery worker, the Twilio transport double, and
+accounts signed up by phone and by email."""
 
 import os
 import shutil
@@ -7,15 +8,20 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from redis.exceptions import RedisError
 
+from tests.browser.chromium import CHROMIUM
 from tests.processes import RedisServer
 from tests.redis_isolation import Sentinels
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
+
+# Asserts in these helper modules report the values they compared when they fail, as a test
+# module's do (pytest rewrites them); each is named here before anything imports it.
+pytest.register_assert_rewrite("tests.helpers", "tests.browser.pages", "tests.devices.api_clients")
 
 _SENTINELS = pytest.StashKey["Sentinels"]()
 
@@ -126,6 +132,26 @@ def _test_delivery_settings(settings):
     # Django's test runner swaps every mailer for locmem; the portal's dev outbox is the
     # mailer under test (tests/verification/test_smtp.py switches to real SMTP).
     settings.MAILERS = {"default": {"BACKEND": "verification.backends.email.OutboxEmailBackend"}}
+
+
+@pytest.fixture
+def phone_client() -> Client:
+    """A test client that signed up by phone (+91 98765 43210) and so is signed in."""
+    from tests.helpers import sign_up
+
+    client = Client()
+    sign_up(client, phone="98765 43210")
+    return client
+
+
+@pytest.fixture
+def email_client() -> Client:
+    """A test client that signed up by email (asha@example.com) and so is signed in."""
+    from tests.helpers import sign_up
+
+    client = Client()
+    sign_up(client, email="asha@example.com")
+    return client
 
 
 @pytest.fixture

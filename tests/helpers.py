@@ -6,6 +6,7 @@ import time
 from verification.models import DevOutboxMessage
 
 GOOD_PASSWORD = "Blue!Kite42x"
+STAFF_PASSWORD = "Ledger!Moon2026"
 
 
 def last_message_to(to: str, wait: float = 10) -> DevOutboxMessage:
@@ -93,3 +94,11 @@ def app_code(key: str) -> str:
     if left < 2:
         time.sleep(left + 0.1)
     return pyotp.TOTP(key).at(time.time())
+
+
+def with_second_factor(client, password: str = STAFF_PASSWORD) -> str:
+    """Turn on the authenticator app for the signed-in client; returns its key."""
+    client.post("/account/verify/?next=/", {"method": "password", "password": password})
+    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    assert client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)}).status_code == 302
+    return key

@@ -7,21 +7,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from tests.helpers import app_code, code_sent_to, send_code, sign_up
+from tests.helpers import STAFF_PASSWORD, code_sent_to, send_code, sign_up, with_second_factor
 from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-STAFF_PASSWORD = "Ledger!Moon2026"
-
-
-def with_second_factor(client: Client, password: str = STAFF_PASSWORD) -> str:
-    """Turn on the authenticator app for the signed-in client; returns its key."""
-    client.post("/account/verify/?next=/", {"method": "password", "password": password})
-    key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
-    assert client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)}).status_code == 302
-    return key
 
 
 @pytest.fixture

@@ -8,19 +8,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ModerationAction, SecurityEvent, User
-from tests.accounts.test_admin import with_second_factor
-from tests.helpers import GOOD_PASSWORD, code_sent_to, last_message_to, sign_in, sign_up
+from tests.helpers import (
+    GOOD_PASSWORD,
+    code_sent_to,
+    last_message_to,
+    sign_in,
+    sign_up,
+    with_second_factor,
+)
 from verification.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = "+919876543210"
-
-
-@pytest.fixture
-def person() -> Client:
-    client = Client()
-    sign_up(client, phone="98765 43210")
-    return client
 
 
 @pytest.fixture
@@ -61,13 +60,13 @@ def bulk(moderator: Client, action: str, users, **form):
     )
 
 
-def test_a_moderator_suspends_and_reinstates_through_the_admin(person, moderator):
+def test_a_moderator_suspends_and_reinstates_through_the_admin(phone_client, moderator):
     token = device_token()
     user = User.objects.get(phone=PHONE)
     done = bulk(moderator, "suspend", [user], reason="Spam reports", share_reason="on")
     assert done.status_code == 302
     # The open session is signed out on its next request; the device token stops working.
-    assert person.get("/account/").status_code == 302
+    assert phone_client.get("/account/").status_code == 302
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/device/commands/").status_code == 401
     refused = sign_in(Client(), PHONE)
@@ -92,7 +91,7 @@ def test_a_moderator_suspends_and_reinstates_through_the_admin(person, moderator
     assert sorted(e.detail["reason"] for e in own_log) == ["", "Spam reports"]
 
 
-def test_a_suspension_ends_by_itself(person, moderator):
+def test_a_suspension_ends_by_itself(phone_client, moderator):
     from datetime import timedelta
 
     import time_machine
@@ -106,7 +105,7 @@ def test_a_suspension_ends_by_itself(person, moderator):
         assert sign_in(Client(), PHONE).status_code == 302
 
 
-def test_a_ban_and_an_unshared_reason(person, moderator):
+def test_a_ban_and_an_unshared_reason(phone_client, moderator):
     user = User.objects.get(phone=PHONE)
     bulk(moderator, "ban", [user], reason="Fraud ring #42")
     page = sign_in(Client(), PHONE).content.decode()
@@ -114,7 +113,7 @@ def test_a_ban_and_an_unshared_reason(person, moderator):
     assert "Fraud ring" not in last_message_to(PHONE).body
 
 
-def test_every_action_is_in_both_logs(person, moderator, settings):
+def test_every_action_is_in_both_logs(phone_client, moderator, settings):
     settings.VERIFICATION_RESEND_COOLDOWN = 0
     user = User.objects.get(phone=PHONE)
     for action in (
@@ -139,7 +138,7 @@ def test_every_action_is_in_both_logs(person, moderator, settings):
     assert "because ban" in log_page.content.decode()
 
 
-def test_a_reason_is_required(person, moderator):
+def test_a_reason_is_required(phone_client, moderator):
     user = User.objects.get(phone=PHONE)
     answer = moderator.post(
         f"/admin/accounts/user/{user.pk}/moderate/suspend/", {"apply": "1", "reason": " "}
@@ -156,18 +155,18 @@ def test_a_reason_is_required(person, moderator):
         ("reset_second_factor", False),  # a lost phone may still need finding
     ],
 )
-def test_what_each_action_signs_out(person, moderator, action, devices_signed_out):
+def test_what_each_action_signs_out(phone_client, moderator, action, devices_signed_out):
     token = device_token()
     user = User.objects.get(phone=PHONE)
     bulk(moderator, action, [user], reason="Account taken over")
-    assert person.get("/account/").status_code == 302
+    assert phone_client.get("/account/").status_code == 302
     polled = Client().get("/api/v1/device/commands/", HTTP_AUTHORIZATION=f"Token {token}")
     assert polled.status_code == (401 if devices_signed_out else 200)
 
 
-def test_required_password_reset_and_reset_second_factor(person, moderator, settings):
+def test_required_password_reset_and_reset_second_factor(phone_client, moderator, settings):
     settings.VERIFICATION_RESEND_COOLDOWN = 0
-    with_second_factor(person, password=GOOD_PASSWORD)
+    with_second_factor(phone_client, password=GOOD_PASSWORD)
     user = User.objects.get(phone=PHONE)
     bulk(moderator, "require_password_reset", [user], reason="Password seen in a breach")
     refused = sign_in(Client(), PHONE)
@@ -193,7 +192,7 @@ def test_required_password_reset_and_reset_second_factor(person, moderator, sett
     assert again.get("/account/two-factor/").status_code == 200
 
 
-def test_moderators_cannot_delete_edit_staff_or_see_secrets(person, moderator, monkeypatch):
+def test_moderators_cannot_delete_edit_staff_or_see_secrets(phone_client, moderator, monkeypatch):
     import os
 
     from django.core.management import call_command
@@ -225,7 +224,7 @@ def test_moderators_cannot_delete_edit_staff_or_see_secrets(person, moderator, m
     assert User.objects.get(pk=boss.pk).status == "active"  # staff are for superusers only
 
 
-def test_search_finds_a_number_typed_in_national_format(person, moderator):
+def test_search_finds_a_number_typed_in_national_format(phone_client, moderator):
     for query in ("98765 43210", "098765-43210", "+91 98765 43210", PHONE):
         page = moderator.get("/admin/accounts/user/", {"q": query})
         assert [u.phone for u in page.context["cl"].result_list] == [PHONE], query
@@ -262,7 +261,7 @@ def test_staff_must_pass_the_second_factor_in_this_session(moderator):
     )
 
 
-def test_the_delivery_dashboard_counts_messages(person, moderator):
+def test_the_delivery_dashboard_counts_messages(phone_client, moderator):
     page = moderator.get("/admin/verification/deliveryreport/")
     assert page.status_code == 200
     rows = page.context["per_day"]
@@ -270,7 +269,7 @@ def test_the_delivery_dashboard_counts_messages(person, moderator):
 
 
 def test_the_delivery_dashboard_shows_the_fraud_guard_and_what_it_blocked(
-    person, moderator, settings
+    phone_client, moderator, settings
 ):
     from verification.models import BlockedSend
 
@@ -287,7 +286,9 @@ def test_the_delivery_dashboard_shows_the_fraud_guard_and_what_it_blocked(
     ]
 
 
-def test_support_actions_show_no_staff_ip_and_standing_is_not_edited_directly(person, moderator):
+def test_support_actions_show_no_staff_ip_and_standing_is_not_edited_directly(
+    phone_client, moderator
+):
     user = User.objects.get(phone=PHONE)
     bulk(moderator, "end_sessions", [user], reason="Shared computer")
     event = user.security_events.get(kind=SecurityEvent.Kind.SUPPORT_ACTION)

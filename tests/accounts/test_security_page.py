@@ -11,20 +11,6 @@ from verification.models import DevOutboxMessage
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def phone_client() -> Client:
-    client = Client()
-    sign_up(client, phone="98765 43210")
-    return client
-
-
-@pytest.fixture
-def email_client() -> Client:
-    client = Client()
-    sign_up(client, email="asha@example.com")
-    return client
-
-
 def reauthenticate(client, next_url: str, password: str = GOOD_PASSWORD):
     return client.post(
         f"/account/verify/?next={next_url}", {"method": "password", "password": password}

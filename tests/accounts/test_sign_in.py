@@ -11,14 +11,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def phone_user() -> User:
-    sign_up(Client(), phone="98765 43210")
+def phone_user(phone_client) -> User:
     return User.objects.get(phone="+919876543210")
 
 
 @pytest.fixture
-def email_user() -> User:
-    sign_up(Client(), email="asha@example.com")
+def email_user(email_client) -> User:
     return User.objects.get(email="asha@example.com")
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import GOOD_PASSWORD, sign_up
+from tests.helpers import GOOD_PASSWORD
 
 TEXT = st.one_of(
     st.text(max_size=40),
@@ -55,11 +55,10 @@ def posts(fields: list[str]):
 
 
 @pytest.fixture
-def person(transactional_db):
-    client = Client()
-    sign_up(client, phone="98765 43210")
-    client.post("/account/verify/?next=/", {"method": "password", "password": GOOD_PASSWORD})
-    return client
+def person(transactional_db, phone_client):
+    """The signed-up client, having just confirmed it is them with the password."""
+    phone_client.post("/account/verify/?next=/", {"method": "password", "password": GOOD_PASSWORD})
+    return phone_client
 
 
 @pytest.mark.django_db(transaction=True)

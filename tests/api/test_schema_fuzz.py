@@ -7,13 +7,11 @@ import os
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts.models import User
 from devices.enrolment import enroll_device
-from tests.helpers import sign_up
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
@@ -30,16 +28,14 @@ def _enough_cases():
 
 
 @pytest.fixture
-def credentials(django_db_blocker) -> dict[str, str]:
-    client = Client()
-    sign_up(client, phone="98765 43210")
+def credentials(django_db_blocker, phone_client) -> dict[str, str]:
     user = User.objects.get(phone="+919876543210")
     _, token = enroll_device(
         user=user, name="Fuzz phone", model="", platform="android", hardware_id="imei-fuzz-0001"
     )
-    client.get("/account/")  # sets the CSRF cookie
-    csrf = client.cookies["csrftoken"].value
-    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"
+    phone_client.get("/account/")  # sets the CSRF cookie
+    csrf = phone_client.cookies["csrftoken"].value
+    cookie = f"sessionid={phone_client.cookies['sessionid'].value}; csrftoken={csrf}"
     return {"Authorization": f"Token {token}", "Cookie": cookie, "X-CSRFToken": csrf}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.pages import ARTIFACTS
 
 AXE_SOURCE = (
     Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"

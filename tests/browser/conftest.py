@@ -2,24 +2,15 @@
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
+from tests.browser.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.browser.pages import ARTIFACTS
 
 # Playwright's sync API keeps an event loop in the main thread; the ORM calls the tests make
 # there are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from accounts.models import ModerationAction, User
 from devices.enrolment import enroll_device
 from devices.locations import Fix, record_locations
 from tests.browser.accessibility import Findings, audit, new_audit_context
-from tests.browser.test_security_journeys import totp_code
+from tests.browser.pages import totp_code
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,9 +8,8 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from cloud.models import SyncSwitch
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_journeys import sign_in
-from tests.devices.conftest import Phone
+from tests.browser.pages import ARTIFACTS, sign_in
+from tests.devices.api_clients import Phone
 from tests.helpers import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

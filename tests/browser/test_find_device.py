@@ -14,8 +14,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_journeys import sign_in
+from tests.browser.pages import ARTIFACTS, sign_in
 from tests.helpers import GOOD_PASSWORD, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

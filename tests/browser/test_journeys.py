@@ -1,65 +1,19 @@
 """Whole journeys in Chromium: sign up by phone and by email reading the code from the dev
 outbox, sign in with the phone, the email and the account ID, sign out."""
 
-import re
-import time
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS
-from tests.helpers import GOOD_PASSWORD
+from tests.browser.pages import (
+    ARTIFACTS,
+    account_id_on,
+    code_from_outbox,
+    finish_sign_up,
+    sign_in,
+    sign_out,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def code_from_outbox(page: Page, to: str) -> str:
-    """Open the dev outbox in a new tab, as a developer would, and read the newest code to `to`."""
-    outbox = page.context.new_page()
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            outbox.goto("/dev/outbox/")
-            item = outbox.locator(".outbox-item", has=outbox.locator(".to", has_text=to)).first
-            if item.count():
-                match = re.search(r"\b(\d{6})\b", item.locator(".body").inner_text())
-                if match:
-                    return match.group(1)
-            assert time.monotonic() < deadline, f"no code reached the outbox for {to}"
-            time.sleep(0.3)
-    finally:
-        outbox.close()
-
-
-def finish_sign_up(page: Page, code: str, *, press_enter: bool = False) -> None:
-    page.get_by_label(re.compile("Terms of Service")).check()
-    page.get_by_label("Verification code").fill(code)
-    page.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
-    page.get_by_label("Confirm password").fill(GOOD_PASSWORD)
-    if press_enter:
-        page.get_by_label("Confirm password").press("Enter")
-    else:
-        page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
-
-
-def account_id_on(page: Page) -> str:
-    account_id = page.get_by_test_id("account-id").inner_text().strip()
-    assert re.fullmatch(r"[1-9]\d{9}", account_id)
-    return account_id
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
-
-
-def sign_in(page: Page, login: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Phone number, email or account ID").fill(login)
-    page.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/account/$"))
 
 
 def test_phone_sign_up_then_sign_in_with_phone_and_account_id(portal: Page):

@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_journeys import code_from_outbox
+from tests.browser.pages import ARTIFACTS, code_from_outbox
 from tests.helpers import GOOD_PASSWORD, last_message_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

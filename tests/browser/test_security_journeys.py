@@ -6,17 +6,17 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_journeys import (
+from tests.browser.pages import (
+    ARTIFACTS,
     account_id_on,
     code_from_outbox,
     finish_sign_up,
     sign_in,
     sign_out,
+    totp_code,
 )
 from tests.helpers import GOOD_PASSWORD
 from verification.models import DevOutboxMessage
@@ -27,7 +27,6 @@ PHONE = "+91 98765 43210"
 PHONE_E164 = "+919876543210"
 EMAIL = "asha@example.com"
 NEW_PASSWORD = "Green!Lamp57y"
-TOTP_PERIOD = 30
 
 ACCOUNT_URL = re.compile(r"/account/$")
 SECOND_STEP_URL = re.compile(r"/accounts/2fa/authenticate/")
@@ -110,19 +109,6 @@ def open_two_factor_from_checkup(page: Page) -> None:
     page.goto("/account/")
     page.get_by_role("link", name="Turn on: Two-factor authentication").click()
     expect(page).to_have_url(re.compile(r"/account/two-factor/$"))
-
-
-def totp_code(key: str, *, after_step: int = -1) -> tuple[str, int]:
-    """The authenticator app's code now, and its time step. It waits for a step later than
-    `after_step` (a used code is refused for the rest of its step), and for a step with a few
-    seconds left so the portal checks the code in the same step."""
-    while True:
-        now = time.time()
-        step = int(now // TOTP_PERIOD)
-        left = TOTP_PERIOD - now % TOTP_PERIOD
-        if step > after_step and left > 3:
-            return pyotp.TOTP(key).at(now), step
-        time.sleep(left + 0.2)
 
 
 def test_authenticator_app_then_trusted_browser_skips_the_code_and_new_ones_are_asked(

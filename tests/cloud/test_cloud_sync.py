@@ -9,45 +9,38 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import SecurityEvent, User
 from cloud.models import CloudAccount, StorageUse
-from tests.devices.conftest import PHONE, Phone, Portal
+from tests.devices.api_clients import PHONE, Phone, Portal
 from tests.helpers import sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 GB = 1024**3
 
 
-@pytest.fixture
-def signed_in() -> Client:
-    client = Client()
-    sign_up(client, phone="98765 43210")
-    return client
-
-
-def test_new_accounts_start_with_four_categories_on(signed_in):
-    page = signed_in.get("/cloud/")
+def test_new_accounts_start_with_four_categories_on(phone_client):
+    page = phone_client.get("/cloud/")
     on = [row["label"] for row in page.context["rows"] if row["enabled"]]
     assert on == ["Contacts", "Messages", "Call history", "Notes"]
     assert len(page.context["rows"]) == 9
-    steps = {step.title: step for step in signed_in.get("/account/").context["steps"]}
+    steps = {step.title: step for step in phone_client.get("/account/").context["steps"]}
     assert steps["Cloud sync"].done and "Contacts" in steps["Cloud sync"].state
 
 
-def test_switches_work_without_javascript_and_turning_off_asks_keep_or_delete(signed_in):
-    signed_in.post("/cloud/", {"category": "gallery", "enabled": "on"})
-    asked = signed_in.post("/cloud/", {"category": "notes"})
+def test_switches_work_without_javascript_and_turning_off_asks_keep_or_delete(phone_client):
+    phone_client.post("/cloud/", {"category": "gallery", "enabled": "on"})
+    asked = phone_client.post("/cloud/", {"category": "notes"})
     assert asked.status_code == 200 and asked.context["category"] == "notes"
     assert "Turn off and delete stored data" in asked.content.decode()
-    signed_in.post("/cloud/", {"category": "notes", "data": "delete"})
-    rows = {row["category"]: row["enabled"] for row in signed_in.get("/cloud/").context["rows"]}
+    phone_client.post("/cloud/", {"category": "notes", "data": "delete"})
+    rows = {row["category"]: row["enabled"] for row in phone_client.get("/cloud/").context["rows"]}
     assert rows["gallery"] is True and rows["notes"] is False
     user = User.objects.get(phone=PHONE)
     changes = user.security_events.filter(kind=SecurityEvent.Kind.CLOUD_SYNC)
     assert sorted(e.detail["state"] for e in changes) == ["off, delete stored data", "on"]
-    bad = signed_in.post("/cloud/", {"category": "photos", "enabled": "on"})
+    bad = phone_client.post("/cloud/", {"category": "photos", "enabled": "on"})
     assert bad.status_code == 302
 
 
-def test_the_portal_api_reads_and_changes_switches(live_server, signed_in):
+def test_the_portal_api_reads_and_changes_switches(live_server, phone_client):
     portal = Portal(live_server.url)
     portal.sign_in(PHONE)
     body = portal.api("GET", "cloud/sync-settings/").json()
@@ -69,7 +62,7 @@ def test_the_portal_api_reads_and_changes_switches(live_server, signed_in):
     assert anonymous.status_code in (401, 403)
 
 
-def test_a_device_reads_the_switches_with_an_etag(live_server, signed_in):
+def test_a_device_reads_the_switches_with_an_etag(live_server, phone_client):
     phone = Phone(live_server.url)
     phone.enroll(PHONE)
     first = phone.call("GET", "sync-settings/")
@@ -83,7 +76,7 @@ def test_a_device_reads_the_switches_with_an_etag(live_server, signed_in):
         assert client.get("/api/v1/device/sync-settings/").status_code == 304
     assert len(queries) == 1, [q["sql"] for q in queries]
 
-    signed_in.post("/cloud/", {"category": "gallery", "enabled": "on"})
+    phone_client.post("/cloud/", {"category": "gallery", "enabled": "on"})
     changed = phone.call("GET", "sync-settings/", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.json()["categories"]["gallery"] is True
     assert changed.headers["ETag"] != etag
@@ -93,26 +86,28 @@ def test_a_device_reads_the_switches_with_an_etag(live_server, signed_in):
     assert applied.status_code == 204
 
 
-def test_storage_reports_fill_the_bars_and_over_quota_is_kept_and_flagged(live_server, signed_in):
+def test_storage_reports_fill_the_bars_and_over_quota_is_kept_and_flagged(
+    live_server, phone_client
+):
     phone = Phone(live_server.url)
     phone.enroll(PHONE)
     stored = phone.call("POST", "storage/", json={"usage": {"gallery": 3 * GB, "contacts": 2048}})
     assert stored.status_code == 202 and stored.json() == {"over_quota": False}
-    page = signed_in.get("/cloud/")
+    page = phone_client.get("/cloud/")
     used = {row["category"]: row["used"] for row in page.context["rows"]}
     assert used["gallery"] == 3 * GB and used["contacts"] == 2048
     assert not page.context["nearly_full"]
     phone.call("POST", "storage/", json={"usage": {"gallery": int(4.6 * GB)}})
-    assert signed_in.get("/cloud/").context["nearly_full"]
+    assert phone_client.get("/cloud/").context["nearly_full"]
     over = phone.call("POST", "storage/", json={"usage": {"gallery": 6 * GB}})
     assert over.json() == {"over_quota": True}
     assert StorageUse.objects.get(category="gallery").over_quota
-    assert "storage is full" in signed_in.get("/cloud/").content.decode()
+    assert "storage is full" in phone_client.get("/cloud/").content.decode()
     CloudAccount.objects.filter(user__phone=PHONE).update(quota_bytes=50 * GB)  # staff raise it
-    assert not signed_in.get("/cloud/").context["over"]
+    assert not phone_client.get("/cloud/").context["over"]
 
 
-def test_bad_storage_reports_get_a_400_naming_the_field(live_server, signed_in):
+def test_bad_storage_reports_get_a_400_naming_the_field(live_server, phone_client):
     phone = Phone(live_server.url)
     phone.enroll(PHONE)
     for body, field in [
@@ -135,26 +130,26 @@ def test_bad_storage_reports_get_a_400_naming_the_field(live_server, signed_in):
     assert not StorageUse.objects.exists()
 
 
-def test_deleting_a_category_reaches_the_device_and_zeroes_its_usage(live_server, signed_in):
+def test_deleting_a_category_reaches_the_device_and_zeroes_its_usage(live_server, phone_client):
     phone = Phone(live_server.url)
     phone.enroll(PHONE)
     phone.call("POST", "storage/", json={"usage": {"notes": 5000}})
-    signed_in.post("/cloud/", {"category": "notes", "data": "delete"})
+    phone_client.post("/cloud/", {"category": "notes", "data": "delete"})
     view = phone.call("GET", "sync-settings/").json()
     assert view["categories"]["notes"] is False
     [request] = view["deletion_requests"]
     assert request["category"] == "notes"
-    assert signed_in.get("/cloud/").context["rows"][4]["used"] == 5000  # until confirmed
+    assert phone_client.get("/cloud/").context["rows"][4]["used"] == 5000  # until confirmed
     assert phone.call("POST", f"deletions/{request['id']}/confirm/").status_code == 200
-    assert signed_in.get("/cloud/").context["rows"][4]["used"] == 0
+    assert phone_client.get("/cloud/").context["rows"][4]["used"] == 0
     assert phone.call("GET", "sync-settings/").json()["deletion_requests"] == []
     assert phone.call("POST", "deletions/999999/confirm/").status_code == 404
 
 
-def test_nobody_else_reads_or_changes_these_settings(live_server, signed_in):
+def test_nobody_else_reads_or_changes_these_settings(live_server, phone_client):
     phone = Phone(live_server.url)
     phone.enroll(PHONE)
-    signed_in.post("/cloud/", {"category": "notes", "data": "delete"})
+    phone_client.post("/cloud/", {"category": "notes", "data": "delete"})
     request_id = phone.call("GET", "sync-settings/").json()["deletion_requests"][0]["id"]
     sign_up(Client(), email="ravi@example.com")
     stranger = Portal(live_server.url)
@@ -168,4 +163,4 @@ def test_nobody_else_reads_or_changes_these_settings(live_server, signed_in):
     assert other_phone.call("GET", "sync-settings/").json()["deletion_requests"] == []
     assert other_phone.call("POST", f"deletions/{request_id}/confirm/").status_code == 404
     other_phone.call("POST", "storage/", json={"usage": {"gallery": 999}})
-    assert signed_in.get("/cloud/").context["used"] == 0
+    assert phone_client.get("/cloud/").context["used"] == 0

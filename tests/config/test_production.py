@@ -3,7 +3,6 @@ production settings (TLS terminated by a proxy, simulated with X-Forwarded-Proto
 the security headers and logs no code, password or token during a whole phone sign-up."""
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,40 +12,16 @@ from pathlib import Path
 import pytest
 import requests
 from captcha.models import CaptchaStore
-from django.conf import settings
 from django.test import Client, override_settings
 
 from config import crypto
+from tests.config.production import HOST, PRODUCTION_KEY, production_env
 from tests.helpers import GOOD_PASSWORD, sign_up
 from tests.processes import free_port
 from verification.models import OutboundMessage
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = "portal.test"
-PRODUCTION_KEY = "production-test-key-" + "k9Q2xV7mL4pR8sT1wZ6bN3cF5hJ0dG"
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CAPTCHA_", "SMS_", "EMAIL_", "DEBUG"))
-    }
-    return env | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": PRODUCTION_KEY,
-        "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        # A Redis server of its own: no worker of the suite consumes the server's tasks.
-        "REDIS_URL": redis_url,
-        "VAR_DIR": str(tmp_path),
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "production-test-token",
-        "TWILIO_FROM_NUMBER": "+15005550006",
-        "LOG_LEVEL": "DEBUG",
-    }
 
 
 def test_the_deployment_check_passes(tmp_path, own_redis):

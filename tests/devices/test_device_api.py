@@ -14,7 +14,7 @@ from accounts.models import SecurityEvent, User
 from devices import commands, enrolment, last_seen, locations
 from devices.models import Command, Device, Location
 from devices.queries import location_inserts
-from tests.devices.conftest import PHONE, Phone, Portal
+from tests.devices.api_clients import PHONE, Phone, Portal
 from tests.helpers import app_code, sign_up
 from verification.models import DevOutboxMessage
 

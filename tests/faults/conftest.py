@@ -3,6 +3,8 @@ sent to a broker (not run inline)."""
 
 import pytest
 
+from tests.faults.broker import forget_pools
+
 
 @pytest.fixture
 def broker(own_redis):
@@ -11,8 +13,8 @@ def broker(own_redis):
 
 @pytest.fixture
 def to_broker(_eager_tasks):
-    """Tasks go to a broker (use_broker says which), for worker processes, instead of
-    running inline."""
+    """Tasks go to a broker (use_broker in tests/faults/broker.py says which), for worker
+    processes, instead of running inline."""
     from config.celery import app
 
     before = app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_transport_options
@@ -20,22 +22,4 @@ def to_broker(_eager_tasks):
     yield app
     app.conf.task_always_eager = True
     app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_transport_options = before
-    _forget_pools(app)
-
-
-def use_broker(app, url: str) -> None:
-    """Point this process's Celery producer at `url` (its pools were made for another), a
-    server of the test's own: its workers use the portal's settings, with no key prefix."""
-    app.conf.broker_url = app.conf.broker_write_url = url
-    app.conf.broker_transport_options = {
-        name: value
-        for name, value in app.conf.broker_transport_options.items()
-        if name != "global_keyprefix"
-    }
-    _forget_pools(app)
-
-
-def _forget_pools(app) -> None:
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.__dict__["amqp"]._producer_pool = None
+    forget_pools(app)

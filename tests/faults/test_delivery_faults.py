@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from tests.faults.conftest import use_broker
+from tests.faults.broker import use_broker
 from tests.processes import (
     TwilioStandIn,
     children_of,
@@ -24,7 +24,7 @@ from tests.processes import (
     start_worker,
     wait_until,
 )
-from tests.verification.test_smtp import Mailbox, queue_email, smtp_at
+from tests.verification.smtp import Mailbox, queue_email, smtp_at
 from verification.models import Channel, OutboundMessage
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,8 @@ import pytest
 import requests
 from django.test import Client
 
-from tests.config.test_production import HOST, production_env
-from tests.faults.conftest import use_broker
+from tests.config.production import HOST, production_env
+from tests.faults.broker import use_broker
 from tests.helpers import create_account, send_code
 from tests.processes import (
     PostgresServer,

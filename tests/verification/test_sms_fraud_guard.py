@@ -67,7 +67,7 @@ def test_staff_see_blocked_sends_in_admin(settings, monkeypatch):
 
     from django.core.management import call_command
 
-    from tests.accounts.test_admin import STAFF_PASSWORD, with_second_factor
+    from tests.helpers import STAFF_PASSWORD, with_second_factor
 
     settings.SMS_DAILY_BUDGET = 1
     send_code(Client(), phone="98765 43210")

@@ -1,43 +1,13 @@
 """Email goes through Django's SMTP backend to a real SMTP server on loopback (aiosmtpd)."""
 
-import email
-from email.message import Message
-
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
 
 from tests.processes import free_port
+from tests.verification.smtp import Mailbox, queue_email, smtp_at
 from verification.actions.messages import queue_message
-from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse_with: str | None = None
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if self.refuse_with:
-            return self.refuse_with
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session, envelope):  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-
-def smtp_at(settings, port: int, timeout: int = 5) -> None:
-    """Mail goes through Django's SMTP backend to 127.0.0.1:`port`."""
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": timeout},
-        }
-    }
 
 
 @pytest.fixture
@@ -48,18 +18,6 @@ def smtp_server(settings):
     smtp_at(settings, controller.port)
     yield mailbox
     controller.stop()
-
-
-def queue_email(to: str = "asha@example.com") -> OutboundMessage:
-    """An email, delivered inline as it is queued (tasks run eagerly here)."""
-    message = queue_message(
-        channel="email",
-        to=to,
-        template="accounts/messages/account_exists",
-        language="en",
-    )
-    message.refresh_from_db()
-    return message
 
 
 def test_a_code_email_arrives_with_text_and_html_parts(smtp_server, settings):
