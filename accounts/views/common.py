@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.forms import ContactWithCaptchaForm
 from verification.actions.codes import ResendTooSoon
 from verification.limits import SendLimitReached, SmsBlocked
 from verification.models import Channel, VerificationCode
@@ -42,6 +43,16 @@ class CodeToContactView(View):
     send_code: Callable[..., VerificationCode]
     # The "action" value of the second step's form, handled by `post_finish`.
     finish_action = ""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        channel = self.channel(request)
+        pending = self.pending(request, channel)
+        send_form = ContactWithCaptchaForm(channel=channel, initial=pending.get("initial"))
+        return self.page(request, channel=channel, pending=pending, send_form=send_form)
+
+    # The page: the send form, and the second step's form (the subclass's `page` makes a fresh
+    # one when none is given).
+    page: Callable[..., HttpResponse]
 
     def post(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)

@@ -44,17 +44,6 @@ class PasswordResetView(CodeToContactView):
         pending |= {"proven": True, **extra}
         request.session[SESSION_KEY] = pending
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        channel = self.channel(request)
-        pending = self.pending(request, channel)
-        return self.page(
-            request,
-            channel=channel,
-            pending=pending,
-            send_form=ContactWithCaptchaForm(channel=channel, initial=pending.get("initial")),
-            reset_form=NewPasswordForm(code_required=not pending.get("proven")),
-        )
-
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = ContactWithCaptchaForm(request.POST, channel=channel)
         pending = self.pending(request, channel)
@@ -134,8 +123,10 @@ class PasswordResetView(CodeToContactView):
         return redirect("account_login")
 
     def page(
-        self, request, *, channel, pending, send_form, reset_form, notice="", status=200
+        self, request, *, channel, pending, send_form, reset_form=None, notice="", status=200
     ) -> HttpResponse:
+        if reset_form is None:
+            reset_form = NewPasswordForm(code_required=not pending.get("proven"))
         if pending.get("proven"):
             reset_form.fields["code"].widget = reset_form.fields["code"].hidden_widget()
         return self.render_page(

@@ -42,17 +42,6 @@ class SignupView(CodeToContactView):
     send_code = staticmethod(send_signup_code)
     finish_action = "create"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        channel = self.channel(request)
-        pending = self.pending(request, channel)
-        return self.page(
-            request,
-            channel=channel,
-            send_form=SendCodeForm(channel=channel, initial=pending.get("initial")),
-            create_form=CreateAccountForm(channel=channel, destination=pending.get("destination")),
-            pending=pending,
-        )
-
     def post_send(self, request: HttpRequest, channel: str) -> HttpResponse:
         form = SendCodeForm(request.POST, channel=channel)
         pending = self.pending(request, channel)
@@ -114,7 +103,11 @@ class SignupView(CodeToContactView):
             status=400,
         )
 
-    def page(self, request, *, channel, send_form, create_form, pending, notice="", status=200):
+    def page(
+        self, request, *, channel, send_form, pending, create_form=None, notice="", status=200
+    ):
+        if create_form is None:
+            create_form = CreateAccountForm(channel=channel, destination=pending.get("destination"))
         if pending.get("code_id") and not create_form.is_bound:
             # The code is on its way: the next thing to type is the code.
             create_form.fields["code"].widget.attrs["autofocus"] = True
