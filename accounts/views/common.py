@@ -50,10 +50,6 @@ class CodeToContactView(View):
         send_form = ContactWithCaptchaForm(channel=channel, initial=pending.get("initial"))
         return self.page(request, channel=channel, pending=pending, send_form=send_form)
 
-    # The page: the send form, and the second step's form (the subclass's `page` makes a fresh
-    # one when none is given).
-    page: Callable[..., HttpResponse]
-
     def post(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)
         if request.POST.get("action") == self.finish_action:
@@ -75,17 +71,23 @@ class CodeToContactView(View):
         pending = request.session.get(self.session_key) or {}
         return pending if pending.get("channel") == channel else {}
 
-    def render_page(
-        self, request: HttpRequest, *, channel: str, send_form, notice: str, status: int, **more
+    def page(
+        self, request: HttpRequest, *, channel: str, pending: dict, send_form, **finish
     ) -> HttpResponse:
-        """The page with its send form (and what the subclass adds: the second step's form)."""
+        """The page: the send form, and the second step as the subclass shows it
+        (`finish_context`, given the second step's form, or None for a fresh one)."""
+        notice, status = finish.pop("notice", ""), finish.pop("status", 200)
         context = {
             "channel": channel,
             "is_email": channel == Channel.EMAIL,
             "send_form": send_form,
             "notice": notice,
+            **self.finish_context(channel, pending, finish.pop("finish_form", None)),
         }
-        return render(request, self.template_name, context | more, status=status)
+        return render(request, self.template_name, context, status=status)
+
+    def finish_context(self, channel: str, pending: dict, form) -> dict:
+        raise NotImplementedError
 
     def send_step(self, request: HttpRequest, form, *, channel: str, pending: dict) -> dict | None:
         """Send the code to the valid form's destination (a resend when it is the pending one's)

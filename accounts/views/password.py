@@ -65,7 +65,7 @@ class PasswordResetView(CodeToContactView):
             channel=channel,
             pending=pending,
             send_form=form,
-            reset_form=NewPasswordForm(code_required=True),
+            finish_form=NewPasswordForm(code_required=True),
             notice=notice,
             status=200 if notice else 400,
         )
@@ -85,7 +85,7 @@ class PasswordResetView(CodeToContactView):
             channel=channel,
             pending=self.pending(request, channel),
             send_form=ContactWithCaptchaForm(channel=channel, initial=pending.get("initial")),
-            reset_form=form,
+            finish_form=form,
             status=400,
         )
 
@@ -122,21 +122,14 @@ class PasswordResetView(CodeToContactView):
         flash.success(request, _("Your password was reset. Sign in with your new password."))
         return redirect("account_login")
 
-    def page(
-        self, request, *, channel, pending, send_form, reset_form=None, notice="", status=200
-    ) -> HttpResponse:
-        if reset_form is None:
-            reset_form = NewPasswordForm(code_required=not pending.get("proven"))
+    def finish_context(self, channel: str, pending: dict, form) -> dict:
+        if form is None:
+            form = NewPasswordForm(code_required=not pending.get("proven"))
         if pending.get("proven"):
-            reset_form.fields["code"].widget = reset_form.fields["code"].hidden_widget()
-        return self.render_page(
-            request,
-            channel=channel,
-            send_form=send_form,
-            notice=notice,
-            status=status,
-            reset_form=reset_form,
-            sent_to=masked(channel, pending["destination"]) if pending else "",
-            proven=bool(pending.get("proven")),
-            accounts=pending.get("accounts", []),
-        )
+            form.fields["code"].widget = form.fields["code"].hidden_widget()
+        return {
+            "reset_form": form,
+            "sent_to": masked(channel, pending["destination"]) if pending else "",
+            "proven": bool(pending.get("proven")),
+            "accounts": pending.get("accounts", []),
+        }

@@ -55,7 +55,6 @@ class SignupView(CodeToContactView):
                 request,
                 channel=channel,
                 send_form=SendCodeForm(channel=channel, initial=pending["initial"]),
-                create_form=CreateAccountForm(channel=channel, destination=pending["destination"]),
                 pending=pending,
                 notice=notice,
             )
@@ -63,7 +62,6 @@ class SignupView(CodeToContactView):
             request,
             channel=channel,
             send_form=form,
-            create_form=CreateAccountForm(channel=channel, destination=pending.get("destination")),
             pending=pending,
             status=400,
         )
@@ -98,28 +96,21 @@ class SignupView(CodeToContactView):
             request,
             channel=channel,
             send_form=SendCodeForm(channel=channel, initial=pending.get("initial")),
-            create_form=form,
+            finish_form=form,
             pending=pending,
             status=400,
         )
 
-    def page(
-        self, request, *, channel, send_form, pending, create_form=None, notice="", status=200
-    ):
-        if create_form is None:
-            create_form = CreateAccountForm(channel=channel, destination=pending.get("destination"))
-        if pending.get("code_id") and not create_form.is_bound:
+    def finish_context(self, channel: str, pending: dict, form) -> dict:
+        if form is None:
+            form = CreateAccountForm(channel=channel, destination=pending.get("destination"))
+        if pending.get("code_id") and not form.is_bound:
             # The code is on its way: the next thing to type is the code.
-            create_form.fields["code"].widget.attrs["autofocus"] = True
-        return self.render_page(
-            request,
-            channel=channel,
-            send_form=send_form,
-            notice=notice,
-            status=status,
-            create_form=create_form,
-            sent_to=shown(pending) if pending.get("code_id") else "",
-        )
+            form.fields["code"].widget.attrs["autofocus"] = True
+        return {
+            "create_form": form,
+            "sent_to": shown(pending) if pending.get("code_id") else "",
+        }
 
 
 def shown(pending: dict) -> str:
