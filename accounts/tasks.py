@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts.actions.sign_in import forget_old_failures
+from accounts.rules.failed_passwords import forget_old_failures
 
 
 @shared_task

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import outgoing
-from accounts.actions.sign_in import clear_failed_sign_ins
 from accounts.models import SecurityEvent, User
+from accounts.rules.failed_passwords import clear_failed_sign_ins
 from accounts.security_log import record_event
 from verification.actions.codes import use_code
 from verification.models import Channel, VerificationCode

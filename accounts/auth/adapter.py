@@ -17,10 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts import outgoing
-from accounts.actions import sign_in
 from accounts.languages import language_of
 from accounts.models import User
-from accounts.rules import sign_in_limits, standing
+from accounts.rules import failed_passwords, sign_in_limits, standing
 from config import crypto
 from verification.actions.messages import queue_rendered_email
 
@@ -130,12 +129,12 @@ class AccountAdapter(DefaultAccountAdapter):
         ]
         return [*stages, "accounts.auth.stages.SecondFactorStage"]
 
-    # --- Failed sign-ins: allauth limits per IP and per account and IP; accounts.actions.sign_in
-    # adds the per-account limit across all IPs --------------------------------------------------
+    # --- Failed sign-ins: allauth limits per IP and per account and IP;
+    # accounts.rules.failed_passwords adds the per-account limit across all IPs -------------------
     def pre_authenticate(self, request, **credentials: Any) -> None:
         # Checked first: a try refused here must not also use up allauth's budgets.
         accounts = self._accounts_named_by(credentials, request)
-        refusal = sign_in.check_sign_in_allowed(
+        refusal = failed_passwords.check_sign_in_allowed(
             request, accounts=accounts, identifier=self._identifier(credentials)
         )
         if refusal is not None:
@@ -150,7 +149,7 @@ class AccountAdapter(DefaultAccountAdapter):
             raise self.validation_error("too_many_login_attempts")
 
     def authentication_failed(self, request, **credentials: Any) -> None:
-        sign_in.record_failed_sign_in(
+        failed_passwords.record_failed_sign_in(
             request,
             accounts=self._accounts_named_by(credentials, request),
             identifier=self._identifier(credentials),

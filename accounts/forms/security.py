@@ -8,10 +8,10 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.actions import sign_in
 from accounts.actions.security import settle_other_sessions
 from accounts.forms.fields import CodeField, new_password_field
 from accounts.models import User
+from accounts.rules import failed_passwords
 
 
 # --- Security page -------------------------------------------------------------------------------
@@ -72,10 +72,10 @@ class ChangePasswordForm(BaseChangePasswordForm):
 
     def clean_oldpassword(self) -> str:
         try:
-            sign_in.confirm_password(
+            failed_passwords.confirm_password(
                 context.request, user=self.user, password=self.cleaned_data.get("oldpassword", "")
             )
-        except sign_in.PasswordRefused as refused:
+        except failed_passwords.PasswordRefused as refused:
             raise ValidationError(refused.message) from None
         return self.cleaned_data["oldpassword"]
 

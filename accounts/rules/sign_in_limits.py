@@ -9,7 +9,7 @@ password, a tenth of a sign-in's CPU time besides the hash), and refuses every s
 while Redis is away. Here each rate is a sorted set of try times and a Lua script checks every
 rate and logs the try in all of them, or in none, atomically; taking it back is one more round
 trip. When Redis does not answer, a try goes ahead (logged): the per-account delays of
-`accounts.actions.sign_in` live in the database and still hold. Where the cache is not Redis
+`accounts.rules.failed_passwords` live in the database and still hold. Where the cache is not Redis
 (development without a server), allauth's implementation counts, with the same rates.
 """
 

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import phones
-from accounts.actions import recovery, security, sign_in
+from accounts.actions import recovery, security
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
 from accounts.models import User
-from accounts.rules import reauth
+from accounts.rules import failed_passwords, reauth
 from accounts.rules.second_factor import (
     SecondFactorRefused,
     has_sms_second_factor,
@@ -196,10 +196,10 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
         if not password_form.is_valid():
             return False
         try:
-            sign_in.confirm_password(
+            failed_passwords.confirm_password(
                 request, user=user, password=password_form.cleaned_data["password"]
             )
-        except sign_in.PasswordRefused as refused:
+        except failed_passwords.PasswordRefused as refused:
             password_form.add_error("password", refused.message)
             return False
         reauthenticate_by_password(request)

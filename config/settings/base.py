@@ -281,7 +281,7 @@ ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 10 * 60
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
-# Failed sign-ins (accounts.actions.sign_in): per IP, per account and IP (allauth's key), and
+# Failed sign-ins (accounts.rules.failed_passwords): per IP, per account and IP (allauth's key), and
 # per account from anywhere with a growing delay; at 100 in a row a reset by code is needed.
 # Sign-in attempts (right or wrong) per client IP a minute is allauth's "login" limit. A load
 # test from one address raises both per-IP numbers (bench/README.md); nothing else should.

@@ -9,8 +9,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from accounts.actions.sign_in import failed_sign_ins
 from accounts.models import SecurityEvent, User
+from accounts.rules.failed_passwords import failed_sign_ins
 from tests.helpers import GOOD_PASSWORD, sign_in, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.test import Client, RequestFactory
 
-from accounts.actions.sign_in import record_failed_sign_in
 from accounts.models import SecurityEvent, User
+from accounts.rules.failed_passwords import record_failed_sign_in
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_in, sign_up
 from verification.models import DevOutboxMessage
 

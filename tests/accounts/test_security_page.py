@@ -238,7 +238,7 @@ def test_a_session_ends_after_an_idle_hour_and_a_day_after_its_sign_in(phone_cli
 
 
 def test_wrong_current_passwords_count_as_failed_sign_ins(phone_client, settings):
-    from accounts.actions.sign_in import failed_sign_ins
+    from accounts.rules.failed_passwords import failed_sign_ins
 
     settings.SIGN_IN_FREE_FAILURES = 3
     change = {"password1": "Green!Lamp57y", "password2": "Green!Lamp57y"}

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from accounts.actions.sign_in import failed_sign_ins
 from accounts.models import User
+from accounts.rules.failed_passwords import failed_sign_ins
 from tests.helpers import sign_in, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)

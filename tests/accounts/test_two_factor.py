@@ -371,3 +371,20 @@ def test_the_totp_key_is_encrypted_at_rest(phone_client):
     key = turn_on_app(phone_client)
     stored = User.objects.get(phone=PHONE).authenticator_set.get(type="totp").data["secret"]
     assert key not in stored
+
+
+def test_a_wrong_sms_code_when_confirming_it_is_you_is_in_the_security_log(phone_client):
+    turn_on_sms(phone_client)
+    user = User.objects.get(phone=PHONE)
+    failed = user.security_events.filter(kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED)
+    before = failed.count()
+    verify = "/account/verify/?factor=2&next=/account/"
+    phone_client.post(verify, {"method": "sms", "action": "send"})
+    wrong = phone_client.post(verify, {"method": "sms", "code": "000000"})
+    assert wrong.status_code == 400
+    assert wrong.context["forms"]["code"].errors["code"] == [
+        "That code isn't right. Check the message and try again."
+    ]
+    assert failed.count() == before + 1
+    right = phone_client.post(verify, {"method": "sms", "code": code_sent_to(PHONE)})
+    assert right.url == "/account/"

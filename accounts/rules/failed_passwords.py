@@ -1,0 +1,165 @@
+"""Failed passwords, per account across every IP: may a password be tried now, and what a
+wrong one costs.
+
+Failed passwords are limited three ways. allauth counts them per IP (10 a minute) and per
+account and IP (see `AccountAdapter._get_login_attempts_cache_key` and
+accounts.rules.sign_in_limits). Here, consecutive failures per account from any IP: after
+`SIGN_IN_FREE_FAILURES` each further try must wait a delay that starts at `SIGN_IN_FIRST_DELAY`
+seconds and doubles up to `SIGN_IN_MAX_DELAY`, so many IPs together still meet it, while the
+owner is never kept out for long. Browsers that have signed in to the account before skip that
+delay. After `SIGN_IN_LOCK_AFTER` consecutive failures (NIST SP 800-63B: at most 100) the
+password alone no longer signs in: a reset by code unlocks the account.
+
+An identifier that names no account is counted the same way, in the same table, and forgotten
+after the same idle time, so the answers never tell whether an account exists.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from accounts import queries
+from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, User
+from accounts.security_log import record_event
+from accounts.web.browsers import browser_key_hash
+from config import crypto
+
+Kind = SecurityEvent.Kind
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a sign-in is refused before the password is checked."""
+
+    locked: bool  # True: needs a password reset; False: wait a while
+
+
+def required_delay(failures: int) -> int:
+    """Seconds to wait after `failures` consecutive failures before the next try."""
+    extra = failures - settings.SIGN_IN_FREE_FAILURES
+    if extra < 0:
+        return 0
+    return int(min(settings.SIGN_IN_FIRST_DELAY * 2**extra, settings.SIGN_IN_MAX_DELAY))
+
+
+def _keys(accounts: list[User], identifier: str) -> list[str]:
+    """The counters a sign-in attempt touches: each account it names, else what was typed."""
+    if accounts:
+        return [crypto.keyed_hash("sign-in", f"account:{user.pk}") for user in accounts]
+    return [crypto.keyed_hash("sign-in", f"identifier:{identifier.lower()}")]
+
+
+def _live_counters(keys: list[str], request: HttpRequest | None = None) -> list[SignInFailures]:
+    """Counters of these keys; a streak idle for `SIGN_IN_FAILURES_FORGOTTEN_AFTER` is over.
+
+    With `request`, it also notes which keys have a counter at all, so that a sign-in right
+    after the check skips clearing counters that are not there."""
+    since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    counters = list(SignInFailures.objects.filter(key__in=keys))
+    if request is not None:
+        request.sign_in_counters = {  # type: ignore[attr-defined]
+            "checked": set(keys),
+            "found": {counter.key for counter in counters},
+        }
+    return [counter for counter in counters if counter.last_failed_at >= since]
+
+
+def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
+    key_hash = browser_key_hash(request)
+    return (
+        bool(key_hash and accounts)
+        and KnownBrowser.objects.filter(user__in=accounts, key_hash=key_hash).exists()
+    )
+
+
+def check_sign_in_allowed(
+    request: HttpRequest, *, accounts: list[User], identifier: str, trust_browser: bool = True
+) -> Refusal | None:
+    """None when a password may be tried now for the accounts `identifier` names.
+
+    Once a delay is due, the first try after it claims the slot atomically, so many tries in
+    parallel still get one check between them. A browser that has signed in to the account
+    before is not held back by strangers' failures (unless `trust_browser` is False: a signed-in
+    session confirming its password is held to the limits like anyone).
+    """
+    counters = _live_counters(_keys(accounts, identifier), request)
+    if not counters:
+        return None
+    worst = max(counters, key=lambda counter: counter.failures)
+    known = trust_browser and _is_known_browser(request, accounts)
+    if worst.failures >= settings.SIGN_IN_LOCK_AFTER and not known:
+        return Refusal(locked=True)
+    delay = required_delay(worst.failures)
+    if not delay or known:
+        return None
+    now = timezone.now()
+    if now < worst.last_failed_at + timedelta(seconds=delay):
+        return Refusal(locked=False)
+    claimed = SignInFailures.objects.filter(
+        pk=worst.pk, last_failed_at=worst.last_failed_at
+    ).update(last_failed_at=now)
+    return None if claimed else Refusal(locked=False)
+
+
+def record_failed_sign_in(request: HttpRequest, *, accounts: list[User], identifier: str) -> None:
+    now = timezone.now()
+    since = now - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    for key in _keys(accounts, identifier):
+        counter, created = SignInFailures.objects.get_or_create(
+            key=key, defaults={"failures": 1, "last_failed_at": now}
+        )
+        if not created:
+            SignInFailures.objects.filter(pk=counter.pk, last_failed_at__lt=since).update(
+                failures=0
+            )
+            SignInFailures.objects.filter(pk=counter.pk).update(
+                failures=F("failures") + 1, last_failed_at=now
+            )
+    for user in accounts:
+        record_event(user=user, kind=Kind.SIGN_IN_FAILED, request=request)
+        if failed_sign_ins(user) == settings.SIGN_IN_LOCK_AFTER:
+            record_event(user=user, kind=Kind.SIGN_IN_LOCKED, request=request)
+
+
+class PasswordRefused(Exception):  # noqa: N818 - reads as a condition
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = str(message)
+
+
+def confirm_password(request: HttpRequest, *, user: User, password: str) -> None:
+    """A signed-in person typing their password again (to confirm a change, or to change it):
+    held to the sign-in limits like anyone guessing it, without the known-browser exemption.
+    Raises PasswordRefused; a wrong password counts as a failed sign-in."""
+    if check_sign_in_allowed(request, accounts=[user], identifier="", trust_browser=False):
+        raise PasswordRefused(
+            gettext_lazy("Too many wrong passwords. Wait a few minutes and try again.")
+        )
+    if not user.check_password(password):
+        record_failed_sign_in(request, accounts=[user], identifier="")
+        raise PasswordRefused(gettext_lazy("That password isn't right."))
+
+
+def failed_sign_ins(user: User) -> int:
+    """Consecutive failed sign-ins of the account (0 once its streak is forgotten)."""
+    counters = _live_counters(_keys([user], ""))
+    return counters[0].failures if counters else 0
+
+
+def clear_failed_sign_ins(user: User, request: HttpRequest | None = None) -> None:
+    [key] = _keys([user], "")
+    seen = getattr(request, "sign_in_counters", None)
+    if seen and key in seen["checked"] and key not in seen["found"]:
+        return  # this request's check found none
+    queries.clear_sign_in_failures(key)
+
+
+def forget_old_failures() -> int:
+    since = timezone.now() - timedelta(seconds=settings.SIGN_IN_FAILURES_FORGOTTEN_AFTER)
+    deleted, _ = SignInFailures.objects.filter(last_failed_at__lt=since).delete()
+    return deleted
