@@ -5,8 +5,8 @@ moment has passed: if PostgreSQL stopped in the fraction of a second before it f
 person is shown another CAPTCHA and the phone's next report brings the place again. For these,
 and only these, the transaction commits with `synchronous_commit = off`: it is visible to every
 reader at once and can never be half-applied, but the request does not wait for the WAL flush
-(measured in bench/README.md, "Seventh round": the sign-up page saturated at 257/s waiting on
-it, 372/s without). Accounts, codes, sessions and the security log keep waiting for the disk.
+(bench/README.md, "Seventh round", measured what the wait cost the sign-up page). Accounts,
+codes, sessions and the security log keep waiting for the disk.
 """
 
 from collections.abc import Sequence

@@ -162,8 +162,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Tasks wait on Twilio and SMTP, not the CPU: threads, many of them (with 2 processes and an API
-# answering in 150 ms, a worker sent 13 SMS a second; bench/README.md). Network timeouts on
+# Tasks wait on Twilio and SMTP, not the CPU: threads, many of them (bench/README.md measures a
+# worker's SMS a second against a slow provider). Network timeouts on
 # both clients stand in for task time limits, which only prefork enforces. Choose the pool here:
 # with this set, celery's command line takes `--pool=prefork` for its default and ignores it.
 CELERY_WORKER_POOL = env_choice("WORKER_POOL", "threads", {"threads", "prefork", "solo"})
