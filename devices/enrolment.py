@@ -9,12 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.models import SecurityEvent, User
+from accounts.rules.reauth import recently_reauthenticated
 from accounts.security_log import record_event
 from config import crypto
 from devices import queries
 from devices.models import Device
 
 Kind = SecurityEvent.Kind
+
+
+class ConfirmationNeeded(Exception):  # noqa: N818 - reads as a condition
+    """Removing a device needs the second factor confirmed in the last few minutes."""
 
 
 class ActivationLocked(Exception):  # noqa: N818 - reads as a condition
@@ -102,8 +107,17 @@ def set_find_device(*, device: Device, enabled: bool, request: HttpRequest | Non
     )
 
 
+def removal_needs_confirmation(request: HttpRequest | None) -> bool:
+    """Whether the person must confirm it's you (with the second factor, when on) before a
+    device is removed: removing ends its activation lock."""
+    return request is None or not recently_reauthenticated(request, second_factor=True)
+
+
 @transaction.atomic
-def remove_device(*, device: Device, request: HttpRequest | None = None) -> None:
-    """Unbind the device (this ends an activation lock) and delete its locations."""
+def remove_device(*, device: Device, request: HttpRequest | None) -> None:
+    """Unbind the device (this ends an activation lock) and delete its locations. Raises
+    ConfirmationNeeded unless the second factor was confirmed lately."""
+    if removal_needs_confirmation(request):
+        raise ConfirmationNeeded
     record_event(user=device.user, kind=Kind.DEVICE_REMOVED, request=request, device=device.name)
     device.delete()

@@ -125,9 +125,13 @@ def erase(request: HttpRequest, device_id) -> HttpResponse:
     return render(request, "devices/erase.html", {"device": device, "key": uuid.uuid4()})
 
 
-@reauth.reauthentication_required(second_factor=True)
+@login_required
 def remove(request: HttpRequest, device_id) -> HttpResponse:
+    """The Remove page: confirm it's you first (devices.enrolment.removal_needs_confirmation),
+    then Remove."""
     device = _owned(request, device_id)
+    if enrolment.removal_needs_confirmation(request):
+        return redirect(reauth.reauthentication_url(request.get_full_path(), second_factor=True))
     if request.method == "POST" and request.POST.get("confirm") == "remove":
         enrolment.remove_device(device=device, request=request)
         flash.success(request, _("Device removed."))

@@ -7,10 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.rules.reauth import recently_reauthenticated
 from devices.api.base import PortalApi, reauthentication_needed
 from devices.api.commands import CommandOutput, owned_device
-from devices.enrolment import remove_device
+from devices.enrolment import ConfirmationNeeded, remove_device
 from devices.models import Device
 
 
@@ -56,7 +55,8 @@ class DeviceDetailApi(PortalApi):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, device_id) -> Response:
         device = owned_device(request.user, device_id)
-        if not recently_reauthenticated(request._request, second_factor=True):
+        try:
+            remove_device(device=device, request=request._request)
+        except ConfirmationNeeded:
             return reauthentication_needed(reverse("device_detail", args=[device_id]))
-        remove_device(device=device, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
