@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.web.context_processors.portal",
             ],
+            # `{% load form_fields %}`: the portal's field tag (config/templatetags/), not an app's.
+            "libraries": {"form_fields": "config.templatetags.form_fields"},
         },
     },
 ]
