@@ -102,3 +102,13 @@ def with_second_factor(client, password: str = STAFF_PASSWORD) -> str:
     key = client.get("/accounts/2fa/totp/activate/").context["form"].secret
     assert client.post("/accounts/2fa/totp/activate/", {"code": app_code(key)}).status_code == 302
     return key
+
+
+def with_sms_second_factor(client, phone: str, password: str = GOOD_PASSWORD) -> None:
+    """Turn on two-factor by SMS for the signed-in client (the code goes to `phone`)."""
+    client.post("/account/verify/?next=/", {"method": "password", "password": password})
+    client.post("/account/two-factor/sms/", {"action": "send"})
+    done = client.post(
+        "/account/two-factor/sms/", {"action": "verify", "code": code_sent_to(phone)}
+    )
+    assert done.status_code == 302

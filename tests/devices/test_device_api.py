@@ -644,15 +644,13 @@ def test_a_lock_is_checked_the_same_on_the_page_and_the_api(owner, phone):
 
 
 def test_a_wrong_sms_code_from_a_device_is_in_the_security_log(owner, phone, settings):
-    from tests.helpers import code_sent_to
+    from tests.helpers import with_sms_second_factor
 
     settings.VERIFICATION_RESEND_COOLDOWN = 0
     user = User.objects.get(phone=PHONE)
     client = Client()
     client.force_login(user)
-    client.post("/account/verify/?next=/", {"method": "password", "password": "Blue!Kite42x"})
-    client.post("/account/two-factor/sms/", {"action": "send"})
-    client.post("/account/two-factor/sms/", {"action": "verify", "code": code_sent_to(PHONE)})
+    with_sms_second_factor(client, PHONE)
     failed = SecurityEvent.Kind.SECOND_FACTOR_FAILED
 
     flow = phone.sign_in(PHONE).json()["flow"]
