@@ -17,6 +17,7 @@ With Redis, a send's counters are counted by a Lua script in one round trip (two
 """
 
 import hashlib
+import ipaddress
 import logging
 from datetime import timedelta
 
@@ -63,28 +64,40 @@ def _counters():
     return getattr(cache, "strict", cache)
 
 
-# KEYS: the counters. ARGV: each one's window in seconds. Returns each count after this hit.
-_HITS = """
-local counts = {}
+# KEYS: the counters. ARGV: each one's limit, then each one's window in seconds. Counts one hit
+# on every counter only if none would pass its limit; returns 0 then, else the (1-based) index
+# of the first counter that would. A refused send costs nothing.
+_SPEND = """
+local n = #KEYS
 for i, key in ipairs(KEYS) do
-  counts[i] = redis.call('INCR', key)
-  if counts[i] == 1 then redis.call('EXPIRE', key, tonumber(ARGV[i])) end
+  if (tonumber(redis.call('GET', key)) or 0) + 1 > tonumber(ARGV[i]) then return i end
 end
-return counts
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, tonumber(ARGV[n + i])) end
+end
+return 0
 """
 
 
-def _hits(counters: list[tuple[str, int]]) -> list[int]:
-    """Count one hit on each (key, window) counter, and return the counts. With Redis, one round
-    trip for all of them (a send counts four or five: with the cache's add and incr each, that
-    was about ten); raises RedisError when Redis is away."""
+def _spend(budgets: list[tuple[str, int, int]]) -> int | None:
+    """Count one send on every (key, limit, window) budget if none is spent; else count nothing
+    and return the index of the first spent one. With Redis, one atomic round trip; raises
+    RedisError when Redis is away."""
     cache = _counters()
     if not isinstance(cache, RedisCache):
-        return [_hit(key, window) for key, window in counters]
+        for index, (key, limit, _window) in enumerate(budgets):
+            if (cache.get(key) or 0) + 1 > limit:
+                return index
+        for key, _limit, window in budgets:
+            _hit(key, window)
+        return None
     client = cache._cache.get_client(write=True)
-    script = client.register_script(_HITS)
-    keys = [cache.make_and_validate_key(key) for key, _ in counters]
-    return [int(count) for count in script(keys=keys, args=[window for _, window in counters])]
+    script = client.register_script(_SPEND)
+    keys = [cache.make_and_validate_key(key) for key, _, _ in budgets]
+    limits = [limit for _, limit, _ in budgets]
+    windows = [window for _, _, window in budgets]
+    over = int(script(keys=keys, args=[*limits, *windows]))
+    return over - 1 if over else None
 
 
 def _hit(key: str, window: int = WINDOW) -> int:
@@ -105,7 +118,8 @@ def sms_prefix(e164: str) -> str:
     return f"+{number.country_code} {national[: settings.SMS_PREFIX_DIGITS]}"
 
 
-def _guard_sms(destination: str) -> None:
+def _check_sms_destination(destination: str) -> None:
+    """The guard's checks of the number itself: a mobile number of an allowed country."""
     try:
         number = phonenumbers.parse(destination, None)
     except phonenumbers.NumberParseException:
@@ -118,18 +132,10 @@ def _guard_sms(destination: str) -> None:
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         raise SmsBlocked("not a mobile number", destination)
-    prefix = sms_prefix(destination)
-    day = timezone.now().strftime("%Y-%m-%d")
-    try:
-        prefix_count, day_count = _hits(
-            [(_key("prefix", prefix), WINDOW), (f"sendlimit:sms-day:{day}", DAY)]
-        )
-    except RedisError:
-        prefix_count, day_count = _sms_counts_from_database(prefix)
-    if prefix_count > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
-        raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
-    if day_count > settings.SMS_DAILY_BUDGET:
-        raise SmsBlocked("daily SMS budget spent", destination)
+
+
+def _day() -> str:
+    return timezone.now().strftime("%Y-%m-%d")
 
 
 def _sms_counts_from_database(prefix: str) -> tuple[int, int]:
@@ -151,30 +157,83 @@ def _sms_today_from_database() -> int:
     return OutboundMessage.objects.filter(channel=Channel.SMS, created_at__gte=midnight).count()
 
 
+def client_key(ip: str) -> str:
+    """Who a send is counted against: the IPv4 address, or the IPv6 /64 (what one home line or
+    phone owns), so a client cannot spread its sends over its own addresses."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
-    """Count one send for this IP and destination (and the account it is for, when known);
-    False when any budget is spent. For an SMS (a destination in E.164), raises SmsBlocked
-    when the fraud guard refuses it."""
+    """Count one send for this client and destination (and the account it is for, when known)
+    if every budget allows it; False when one is spent. For an SMS (a destination in E.164),
+    raises SmsBlocked when the fraud guard refuses it: not a mobile number of an allowed
+    country, its number prefix spent this hour, today's SMS spent, or this client's share of
+    today's SMS spent. A refused send counts against no budget, so nobody can spend a budget
+    that others share by being refused."""
+    client = client_key(ip)
+    sms = destination.startswith("+")
+    if sms:
+        _check_sms_destination(destination)
     budgets = [
-        (_key("ip", ip), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR),
+        (_key("ip", client), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR, WINDOW),
         (
-            _key("to-from", f"{destination}|{ip}"),
+            _key("to-from", f"{destination}|{client}"),
             settings.VERIFICATION_SENDS_PER_DESTINATION_PER_IP,
+            WINDOW,
         ),
-        (_key("to", destination), settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR),
+        (_key("to", destination), settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR, WINDOW),
     ]
     if account:
-        budgets.append((_key("account", account), settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR))
+        budgets.append(
+            (_key("account", account), settings.VERIFICATION_SENDS_PER_ACCOUNT_PER_HOUR, WINDOW)
+        )
+    general = len(budgets)
+    if sms:
+        prefix = sms_prefix(destination)
+        budgets += [
+            (_key("prefix", prefix), settings.SMS_SENDS_PER_PREFIX_PER_HOUR, WINDOW),
+            (f"sendlimit:sms-day:{_day()}", settings.SMS_DAILY_BUDGET, DAY),
+            (_key("sms-day-ip", f"{_day()}|{client}"), settings.SMS_SENDS_PER_IP_PER_DAY, DAY),
+        ]
     try:
-        hits = _hits([(key, WINDOW) for key, _ in budgets])  # count every budget
-        counts = [(count, budget) for count, (_, budget) in zip(hits, budgets, strict=True)]
+        over = _spend(budgets)
     except RedisError:
         logger.warning("send limits: Redis unavailable, counting from the database")
-        counts = [(_destination_count_from_database(destination), budgets[2][1])]
-    if not all(count <= budget for count, budget in counts):
+        return _allow_from_database(destination, sms=sms)
+    if over is None:
+        return True
+    if over < general:
         return False
-    if destination.startswith("+"):
-        _guard_sms(destination)
+    reasons = [
+        f"prefix {sms_prefix(destination)} over its hourly budget",
+        "daily SMS budget spent",
+        "this client's share of today's SMS spent",
+    ]
+    raise SmsBlocked(reasons[over - general], destination)
+
+
+def _allow_from_database(destination: str, *, sms: bool) -> bool:
+    """While Redis is away: the budgets a message can be traced to, counted from the messages
+    queued (a refused send queues none)."""
+    if _destination_count_from_database(destination) > (
+        settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR
+    ):
+        return False
+    if sms:
+        prefix = sms_prefix(destination)
+        prefix_count, day_count = _sms_counts_from_database(prefix)
+        if prefix_count > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
+            raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
+        if day_count > settings.SMS_DAILY_BUDGET:
+            raise SmsBlocked("daily SMS budget spent", destination)
     return True
 
 
@@ -204,6 +263,10 @@ def fraud_guard_settings() -> list[tuple[str, str]]:
             },
         ),
         (_("All SMS, per day"), str(settings.SMS_DAILY_BUDGET)),
+        (
+            _("SMS per client (IPv4 address or IPv6 /64), per day"),
+            str(settings.SMS_SENDS_PER_IP_PER_DAY),
+        ),
         (_("Codes per client IP"), hourly(settings.VERIFICATION_SENDS_PER_IP_PER_HOUR)),
         (
             _("Codes per number or address"),

@@ -352,6 +352,9 @@ SMS_COUNTRIES = [c.upper() for c in env_list("SMS_COUNTRIES", PHONE_COUNTRIES)]
 SMS_PREFIX_DIGITS = env_int("SMS_PREFIX_DIGITS", 4, minimum=1)
 SMS_SENDS_PER_PREFIX_PER_HOUR = env_int("SMS_SENDS_PER_PREFIX_PER_HOUR", 60, minimum=1)
 SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 5000, minimum=1)
+# One client's share of the day's SMS (an IPv4 address or an IPv6 /64): no single client can
+# spend the day's budget for everyone.
+SMS_SENDS_PER_IP_PER_DAY = env_int("SMS_SENDS_PER_IP_PER_DAY", 100, minimum=1)
 VERIFICATION_CODE_TTL = env_int("VERIFICATION_CODE_TTL", 10 * 60, minimum=60)
 VERIFICATION_CODE_MAX_ATTEMPTS = 5
 # Wrong codes allowed per purpose and destination (or per person for two-factor) in a day,

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.helpers import send_code
-from verification.limits import sms_prefix
+from verification.limits import sms_prefix, sms_sent_today
 from verification.models import BlockedSend, DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,9 +101,9 @@ def test_an_account_meets_its_own_hourly_budget_whatever_the_numbers(settings):
 
 
 @pytest.mark.services
-def test_with_redis_a_send_counts_its_budgets_in_two_round_trips():
-    """One script for the per-IP and per-destination budgets, one for the number prefix and
-    the day; every counter gets its window as it is first counted."""
+def test_with_redis_a_send_counts_its_budgets_in_one_round_trip():
+    """One script checks and counts every budget (per client, per destination, the number
+    prefix, the day); every counter gets its window as it is first counted."""
     from django.core.cache import caches
 
     from verification.limits import DAY, WINDOW, _key, allow_send
@@ -117,10 +117,69 @@ def test_with_redis_a_send_counts_its_budgets_in_two_round_trips():
 
     before = scripts_run()
     assert allow_send(ip="203.0.113.9", destination="+919876500001")
-    assert scripts_run() - before == 2
+    assert scripts_run() - before == 1
     assert allow_send(ip="203.0.113.9", destination="+919876500001")
     to = cache.make_and_validate_key(_key("to", "+919876500001"))
     assert int(client.get(to)) == 2
     assert 0 < client.ttl(to) <= WINDOW
     day = next(iter(client.scan_iter(cache.make_and_validate_key("sendlimit:sms-day:*"))))
     assert 0 < client.ttl(day) <= DAY
+
+
+def test_sends_refused_into_a_spent_prefix_cost_nobody_else_their_sms(settings):
+    """One client cannot spend the day's SMS for everyone by being refused: a refused send
+    counts against no budget."""
+    settings.SMS_SENDS_PER_PREFIX_PER_HOUR = 2
+    settings.SMS_DAILY_BUDGET = 6
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    for n in range(2):
+        assert (
+            send_code(Client(REMOTE_ADDR=f"203.0.113.{n}"), phone=f"98765 4321{n}").status_code
+            == 200
+        )
+    refused = [
+        send_code(Client(REMOTE_ADDR=f"198.51.100.{n}"), phone=f"98765 432{n:02d}")
+        for n in range(20, 40)
+    ]
+    assert {answer.status_code for answer in refused} == {400}
+    assert DevOutboxMessage.objects.count() == 2
+    # A stranger's sign-up by phone in another range, and a reset by SMS, still get their code.
+    assert send_code(Client(REMOTE_ADDR="192.0.2.7"), phone="91234 56789").status_code == 200
+    reset = Client(REMOTE_ADDR="192.0.2.8").post(
+        "/accounts/password/reset/",
+        {
+            "action": "send",
+            "method": "phone",
+            "country": "IN",
+            "phone": "99887 76655",
+            "captcha_0": "test",
+            "captcha_1": "PASSED",
+        },
+    )
+    assert reset.status_code == 200
+    assert sms_sent_today() == 4
+
+
+def test_one_ipv6_network_counts_as_one_client():
+    """A home line owns a /64: its addresses share one client's budget, as one IPv4 does."""
+    from django.test import override_settings
+
+    with override_settings(VERIFICATION_SENDS_PER_IP_PER_HOUR=3):
+        answers = [
+            send_code(Client(REMOTE_ADDR=f"2001:db8:7:9::{n:x}"), email=f"p{n}@example.com")
+            for n in range(1, 6)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200, 400, 400]
+        other_line = send_code(Client(REMOTE_ADDR="2001:db8:7:a::1"), email="q@example.com")
+        assert other_line.status_code == 200
+
+
+def test_one_client_gets_only_its_share_of_the_days_sms(settings):
+    settings.SMS_SENDS_PER_IP_PER_DAY = 3
+    settings.VERIFICATION_SENDS_PER_IP_PER_HOUR = 100
+    answers = [
+        send_code(Client(REMOTE_ADDR="203.0.113.50"), phone=f"9{n}765 43210") for n in range(1, 6)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 400, 400]
+    assert BlockedSend.objects.first().reason == "this client's share of today's SMS spent"
+    assert send_code(Client(REMOTE_ADDR="203.0.113.51"), phone="99765 43210").status_code == 200
