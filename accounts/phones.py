@@ -33,6 +33,17 @@ def country_choices() -> list[tuple[str, str]]:
     return _country_choices(get_language() or "en", tuple(settings.PHONE_COUNTRIES))
 
 
+# What a person may type in a phone number besides digits (of any script: phonenumbers reads
+# Devanagari digits too): a leading +, spaces and the usual separators. Letters are refused,
+# not read as a keypad's digits (98765abcde would otherwise be +91 98765 22233, a stranger).
+_SEPARATORS = frozenset(" ()-./")
+
+
+def has_only_number_characters(text: str) -> bool:
+    body = text[1:] if text.startswith("+") else text
+    return bool(body) and all(ch.isdecimal() or ch in _SEPARATORS for ch in body)
+
+
 def parse_mobile_number(raw: str, country: str) -> str:
     """Return the number in E.164, or raise ValidationError with a message for a person.
 
@@ -41,6 +52,11 @@ def parse_mobile_number(raw: str, country: str) -> str:
     text = (raw or "").strip()
     if not text:
         raise ValidationError(_("Enter your phone number."), code="required")
+    if not has_only_number_characters(text):
+        raise ValidationError(
+            _("Enter a valid phone number: digits only (spaces and dashes are fine)."),
+            code="letters",
+        )
     try:
         number = phonenumbers.parse(text, country or None)
     except phonenumbers.NumberParseException:
@@ -72,8 +88,11 @@ def parse_mobile_number(raw: str, country: str) -> str:
 def parse_any_number(raw: str, country: str) -> str | None:
     """For sign-in: any valid number in E.164 (the sign-up rules on countries and line types do
     not apply to numbers that already have an account), or None."""
+    text = (raw or "").strip()
+    if not has_only_number_characters(text):
+        return None
     try:
-        number = phonenumbers.parse((raw or "").strip(), country or None)
+        number = phonenumbers.parse(text, country or None)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):

@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Consent, User
@@ -341,3 +342,35 @@ def test_a_page_in_an_unusual_language_still_renders(client):
 def test_allauths_own_email_and_phone_pages_are_closed(client, path):
     sign_up(client, phone=MOBILE_IN)
     assert client.get(path).status_code == 404
+
+
+def test_letters_in_a_phone_number_are_an_error_on_every_form_not_a_keypad_number():
+    """98765abcde would be read as the keypad's +91 98765 22233: a stranger's number."""
+
+    refused = send_code(Client(), phone="98765abcde")
+    assert refused.status_code == 400
+    assert refused.context["send_form"].errors["phone"] == [
+        "Enter a valid phone number: digits only (spaces and dashes are fine)."
+    ]
+    reset = Client().post(
+        "/accounts/password/reset/",
+        {
+            "action": "send",
+            "method": "phone",
+            "country": "IN",
+            "phone": "98765abcde",
+            "captcha_0": "test",
+            "captcha_1": "PASSED",
+        },
+    )
+    assert reset.status_code == 400 and "phone" in reset.context["send_form"].errors
+    client = Client()
+    sign_up(client, email="asha@example.com")
+    client.post("/account/verify/?next=/", {"method": "password", "password": GOOD_PASSWORD})
+    recovery = client.post(
+        "/account/recovery/phone/", {"action": "send", "country": "IN", "phone": "98765abcde"}
+    )
+    assert recovery.status_code == 400 and "phone" in recovery.context["contact_form"].errors
+    assert not OutboundMessage.objects.filter(to="+919876522233").exists()
+    # Digits in another script are digits: Devanagari ९८७६५ ४३२१० is 98765 43210.
+    assert send_code(Client(), phone="९८७६५ ४३२१०").status_code == 200
