@@ -661,3 +661,22 @@ def test_a_wrong_sms_code_from_a_device_is_in_the_security_log(owner, phone, set
     assert wrong.json() == {"code": ["That code isn't right. Check the message and try again."]}
     assert user.security_events.filter(kind=failed).count() == 1
     assert "Set-Cookie" not in wrong.headers or "sessionid" not in wrong.headers["Set-Cookie"]
+
+
+def test_json_nested_too_deeply_is_a_bad_request_not_an_error(owner, phone, caplog):
+    phone.enroll(PHONE)
+    nested = "[" * 100_000 + "]" * 100_000
+    for path, headers in [
+        ("sign-in/", {}),
+        ("sign-in/second-factor/", {}),
+        ("locations/", {"Authorization": f"Token {phone.token}"}),
+    ]:
+        answer = requests.post(
+            f"{phone.base}/api/v1/device/{path}",
+            data=nested,
+            headers={"Content-Type": "application/json", **headers},
+            timeout=30,
+        )
+        assert answer.status_code == 400, (path, answer.status_code)
+        assert answer.json() == {"detail": "The JSON is nested too deeply."}
+    assert "RecursionError" not in caplog.text
