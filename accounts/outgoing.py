@@ -8,6 +8,7 @@ for a sign-up is the only one known.
 from collections.abc import Callable
 
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.languages import language_of
 from verification.actions.codes import send_code
@@ -166,8 +167,14 @@ def send_security_notice(
             to=destination,
             template=f"accounts/messages/notice_{notice}",
             language=language_of(user),
-            context={"account_id": user.account_id, **(context or {})},
+            context={"account_id": user.account_id, "reset_url": wasnt_me_url(), **(context or {})},
         )
+
+
+def wasnt_me_url() -> str:  # noqa: N802 - reads as the constant it is, built when asked
+    """The password reset, opened from a notice of something the person did not do: it offers
+    to sign out phones and tablets too, ticked."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('account_reset_password')}?wasnt_me=1"
 
 
 def send_second_factor_code(

@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts import outgoing
 from accounts.models import SecurityEvent, User
 from accounts.rules.reauth import recently_reauthenticated
-from accounts.security_log import record_event
+from accounts.security_log import client_ip, record_event
 from config import crypto
 from devices import queries
 from devices.models import Device
@@ -72,6 +73,18 @@ def enroll_device(
     record_event(
         user=user, kind=Kind.DEVICE_ENROLLED, request=request, device=name, model=model or "—"
     )
+    if created:
+        # A phone new to the account is told like a new browser: it may be someone else's.
+        outgoing.send_security_notice(
+            user=user,
+            notice="device_enrolled",
+            context={
+                "device": name,
+                "model": model or "—",
+                "ip": client_ip(request) or "unknown",
+                "when": now,
+            },
+        )
     return device, token
 
 

@@ -11,6 +11,7 @@ from accounts import outgoing
 from accounts.models import SecurityEvent, User
 from accounts.rules.failed_passwords import clear_failed_sign_ins
 from accounts.security_log import record_event
+from accounts.signals import signed_out_everywhere
 from verification.actions.codes import use_code
 from verification.models import Channel, VerificationCode
 
@@ -50,15 +51,20 @@ def prove_reset_code(*, destination: str, code_id: int | None, code: str) -> Non
 
 
 @transaction.atomic
-def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
+def reset_password(
+    request: HttpRequest, *, user: User, password: str, sign_out_devices: bool = False
+) -> None:
     """Set the new password, end every session of the account, unlock sign-in, log it and
-    tell the person."""
+    tell the person. With `sign_out_devices`, phones and tablets are signed out too (their
+    tokens end); else they stay signed in, so a lost one can still be found."""
     user.set_password(password)
     user.must_reset_password = False
     user.save(update_fields=["password", "must_reset_password"])
     clear_failed_sign_ins(user)
     for session in UserSession.objects.filter(user=user):
         session.end()
+    if sign_out_devices:
+        signed_out_everywhere.send(sender=User, user=user)
     record_event(user=user, kind=SecurityEvent.Kind.PASSWORD_RESET, request=request)
     outgoing.send_security_notice(
         user=user,

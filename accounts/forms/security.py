@@ -26,6 +26,15 @@ class NewPasswordForm(forms.Form):
     password1 = new_password_field(_("New password"), _("Choose a new password."))
     password2 = new_password_field(_("Confirm password"), _("Type your new password again."))
 
+    sign_out_devices = forms.BooleanField(
+        label=_("Sign out phones and tablets too"),
+        help_text=_(
+            "Otherwise they stay signed in, so Find Device can still find a lost one. "
+            "Sign them out if someone else may have your password."
+        ),
+        required=False,
+    )
+
     def __init__(self, *args, code_required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].required = code_required

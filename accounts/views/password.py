@@ -18,6 +18,8 @@ from accounts.views.common import CodeToContactView
 from verification.actions.codes import CODE_ERRORS, CodeError
 
 SESSION_KEY = "portal_password_reset"
+# Set when the page was opened from a notice's "this wasn't you" link.
+WASNT_ME = "portal_password_reset_wasnt_me"
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2", "code"), name="dispatch")
@@ -117,14 +119,28 @@ class PasswordResetView(CodeToContactView):
         if not form.check_password_for(user):
             self.prove(request, pending)
             return None
-        password_reset.reset_password(request, user=user, password=form.cleaned_data["password1"])
+        password_reset.reset_password(
+            request,
+            user=user,
+            password=form.cleaned_data["password1"],
+            sign_out_devices=form.cleaned_data["sign_out_devices"],
+        )
         request.session.pop(SESSION_KEY, None)
+        request.session.pop(WASNT_ME, None)
         flash.success(request, _("Your password was reset. Sign in with your new password."))
         return redirect("account_login")
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.GET.get("wasnt_me"):
+            # Opened from a notice of something the person did not do.
+            request.session[WASNT_ME] = True
+        return super().get(request)
 
     def finish_context(self, channel: str, pending: dict, form) -> dict:
         if form is None:
             form = NewPasswordForm(code_required=not pending.get("proven"))
+        if not form.is_bound:
+            form.fields["sign_out_devices"].initial = bool(self.request.session.get(WASNT_ME))
         if pending.get("proven"):
             form.fields["code"].widget = form.fields["code"].hidden_widget()
         return {

@@ -680,3 +680,64 @@ def test_json_nested_too_deeply_is_a_bad_request_not_an_error(owner, phone, capl
         assert answer.status_code == 400, (path, answer.status_code)
         assert answer.json() == {"detail": "The JSON is nested too deeply."}
     assert "RecursionError" not in caplog.text
+
+
+def test_a_phone_new_to_the_account_is_told_like_a_new_browser(owner, phone):
+    phone.enroll(PHONE)
+    notice = DevOutboxMessage.objects.filter(to=PHONE, body__contains="Redmi Note 14").get()
+    assert "Asha's phone (Redmi Note 14) signed in to your account" in notice.body
+    assert "/accounts/password/reset/?wasnt_me=1" in notice.body
+    # The same phone signing in again is not new.
+    phone.enroll(PHONE)
+    assert DevOutboxMessage.objects.filter(to=PHONE, body__contains="Redmi Note 14").count() == 1
+
+
+def test_a_reset_from_this_wasnt_me_signs_out_phones_and_tablets(owner, phone, settings):
+    from tests.helpers import code_sent_to
+
+    settings.VERIFICATION_RESEND_COOLDOWN = 0
+    phone.enroll(PHONE)
+    tablet = Phone(phone.base)
+    tablet.enroll(PHONE, hardware="imei-tablet-0001")
+
+    def reset_password(client, new_password, **extra):
+        client.post(
+            "/accounts/password/reset/",
+            {
+                "action": "send",
+                "method": "phone",
+                "country": "IN",
+                "phone": PHONE,
+                "captcha_0": "test",
+                "captcha_1": "PASSED",
+            },
+        )
+        return client.post(
+            "/accounts/password/reset/",
+            {
+                "action": "reset",
+                "method": "phone",
+                "code": code_sent_to(PHONE),
+                "password1": new_password,
+                "password2": new_password,
+                **extra,
+            },
+        )
+
+    # A reset of one's own: phones stay signed in (a lost one can still be found).
+    plain = Client()
+    assert (
+        plain.get("/accounts/password/reset/").context["reset_form"]["sign_out_devices"].value()
+        is False
+    )
+    assert reset_password(plain, "Green!Lamp57y").url == "/accounts/login/"
+    assert phone.call("GET", "commands/").status_code == 200
+    # From a notice's "this wasn't you" link, signing them out is offered ticked.
+    wasnt_me = Client()
+    page = wasnt_me.get("/accounts/password/reset/?wasnt_me=1")
+    assert page.context["reset_form"]["sign_out_devices"].value() is True
+    done = reset_password(wasnt_me, "Amber!Sail84q", sign_out_devices="on")
+    assert done.url == "/accounts/login/"
+    assert phone.call("GET", "commands/").status_code == 401
+    assert tablet.call("GET", "commands/").status_code == 401
+    assert phone.call("GET", "sync-settings/").status_code == 401  # cloud sync too

@@ -5,8 +5,9 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.template import Context
 from django.template.exceptions import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 
 from verification.models import Channel, OutboundMessage
@@ -19,11 +20,15 @@ MASK = "••••••"
 
 def _render(template: str, part: str, context: dict, *, required: bool = True) -> str:
     try:
-        return render_to_string(f"{template}_{part}", context).strip()
+        loaded = get_template(f"{template}_{part}")
     except TemplateDoesNotExist:
         if required:
             raise
         return ""
+    if part.endswith(".txt"):
+        # Plain text is not HTML: a phone named "Asha's phone" is written as it is.
+        return loaded.template.render(Context(context, autoescape=False)).strip()  # type: ignore[attr-defined]
+    return loaded.render(context).strip()
 
 
 def queue_message(
