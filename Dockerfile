@@ -22,6 +22,7 @@ COPY . .
 # Static files are collected with hashed names at build time; the settings it needs to start
 # are placeholders here, the real ones come from the environment at run time.
 RUN SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghij \
+    ENCRYPTION_KEYS=collectstatic-only-not-a-secret-0123456789abcdefghij \
     ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput -v 0 \

@@ -3,6 +3,7 @@ ORM's building of it cost more than the database's answer (bench/README.md). Tab
 names come from the models; every value is a parameter."""
 
 import json
+from functools import lru_cache
 
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
@@ -78,21 +79,25 @@ def clear_sign_in_failures(key: str) -> None:
         cursor.execute(_CLEAR_FAILURES, [key])
 
 
-def _browser_seen_again() -> str:
+@lru_cache(maxsize=8)
+def _browser_seen_again(hashes: int) -> str:
+    """For `hashes` hashes of the browser's key (one per key: config/crypto.py)."""
     column = _columns(KnownBrowser)
     return (
         f"UPDATE {KnownBrowser._meta.db_table} SET {column['last_seen_at']} = %s,"  # noqa: S608
-        f" {column['user_agent']} = %s WHERE {column['user']} = %s AND {column['key_hash']} = %s"
+        f" {column['user_agent']} = %s, {column['key_hash']} = %s"
+        f" WHERE {column['user']} = %s AND {column['key_hash']} IN ({', '.join(['%s'] * hashes)})"
     )
 
 
-_BROWSER_SEEN_AGAIN = _browser_seen_again()
-
-
-def browser_seen_again(*, user_id: int, key_hash: str, when, user_agent: str) -> bool:
-    """Note that a browser the account knows signed in again; False if it is not known."""
+def browser_seen_again(*, user_id: int, key_hashes: list[str], when, user_agent: str) -> bool:
+    """Note that a browser the account knows signed in again, stored under the newest of
+    `key_hashes` from now on; False if it is not known."""
     with connection.cursor() as cursor:
-        cursor.execute(_BROWSER_SEEN_AGAIN, [_adapt(when), user_agent, user_id, key_hash])
+        cursor.execute(
+            _browser_seen_again(len(key_hashes)),
+            [_adapt(when), user_agent, key_hashes[0], user_id, *key_hashes],
+        )
         return bool(cursor.rowcount)
 
 

@@ -565,6 +565,7 @@ def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> 
     return keep | {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "ENCRYPTION_KEYS": "bench-encryption-key-" + "y" * 40,
         "ALLOWED_HOSTS": ids.HOST,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -35,6 +35,11 @@ def hardware_hash(hardware_id: str) -> str:
     return crypto.keyed_hash("device-hardware", hardware_id)
 
 
+def hardware_hashes(hardware_id: str) -> list[str]:
+    """Under every key, newest first (config/crypto.py): what a lookup accepts."""
+    return crypto.keyed_hashes("device-hardware", hardware_id)
+
+
 @transaction.atomic
 def enroll_device(
     *,
@@ -47,13 +52,18 @@ def enroll_device(
 ) -> tuple[Device, str]:
     """Enroll the device, or re-enroll it (the old token stops working). Returns the device and
     its token, which is shown this once and stored only as a hash."""
-    hashed = hardware_hash(hardware_id)
+    hashes = hardware_hashes(hardware_id)
+    hashed = hashes[0]
     if (
-        Device.objects.filter(hardware_id_hash=hashed, erased_at__isnull=False)
+        Device.objects.filter(hardware_id_hash__in=hashes, erased_at__isnull=False)
         .exclude(user=user)
         .exists()
     ):
         raise ActivationLocked
+    if len(hashes) > 1:  # enrolled under an older key: the same device, under the newest now
+        Device.objects.filter(user=user, hardware_id_hash__in=hashes[1:]).update(
+            hardware_id_hash=hashed
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     device, created = Device.objects.select_for_update().update_or_create(
@@ -91,7 +101,13 @@ def enroll_device(
 def device_for_token(token: str) -> Device | None:
     """The device a token belongs to, in one indexed query; None if revoked or its account is
     no longer active. Its user is read when first used (every device request starts here)."""
-    return queries.device_by_token_hash(token_hash(token))
+    hashes = crypto.keyed_hashes("device-token", token)
+    device = queries.device_by_token_hash(hashes)
+    if device is not None and device.token_hash != hashes[0]:
+        # Hashed under an older key: stored under the newest from now on.
+        Device.objects.filter(pk=device.pk).update(token_hash=hashes[0])
+        device.token_hash = hashes[0]
+    return device
 
 
 def revoke_device_tokens(*, user: User) -> int:

@@ -14,26 +14,28 @@ from devices.models import Device, Location
 
 
 # --- The device a token belongs to ---------------------------------------------------------------
-def _device_for_token_sql() -> str:
+@cache
+def _device_for_token_sql(hashes: int) -> str:
+    """For `hashes` hashes of the token: one per key (config/crypto.py)."""
     device, user = Device._meta, User._meta
     columns = ", ".join(f"d.{field.column}" for field in device.concrete_fields)
+    match = "= %s" if hashes == 1 else f"IN ({', '.join(['%s'] * hashes)})"
     return (
         f"SELECT {columns} FROM {device.db_table} d"  # noqa: S608 - names from the models
         f" JOIN {user.db_table} u ON u.{user.pk.column} = d.user_id"
-        " WHERE d.token_hash = %s AND d.token_revoked_at IS NULL AND u.is_active"
+        f" WHERE d.token_hash {match} AND d.token_revoked_at IS NULL AND u.is_active"
     )
 
 
-_DEVICE_FOR_TOKEN = _device_for_token_sql()
 _FIELD_NAMES = [field.attname for field in Device._meta.concrete_fields]
 
 
-def device_by_token_hash(hashed: str) -> Device | None:
+def device_by_token_hash(hashes: list[str]) -> Device | None:
     """The device row of a live token of an active account, made into a Device directly: the
     ORM's query building, and a raw query set's reading of its columns, cost several times what
     PostgreSQL takes to answer."""
     with connection.cursor() as cursor:
-        cursor.execute(_DEVICE_FOR_TOKEN, [hashed])
+        cursor.execute(_device_for_token_sql(len(hashes)), hashes)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -8,7 +8,7 @@ from accounts import outgoing, queries
 from accounts.models import KnownBrowser, SecurityEvent, User
 from accounts.rules.failed_passwords import clear_failed_sign_ins
 from accounts.security_log import client_ip, record_event
-from accounts.web.browsers import browser_key_hash, describe
+from accounts.web.browsers import browser_key_hashes, describe
 
 Kind = SecurityEvent.Kind
 
@@ -20,13 +20,15 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
     user_agent = request.headers.get("User-Agent", "")[:300]
     browser = describe(user_agent)
     record_event(user=user, kind=Kind.SIGNED_IN, request=request, browser=browser)
-    key_hash = browser_key_hash(request)
-    if not key_hash:
+    hashes = browser_key_hashes(request)
+    if not hashes:
         return
+    key_hash = hashes[0]
     now = timezone.now()
-    # Most sign-ins come from a browser the account knows: one UPDATE says so.
+    # Most sign-ins come from a browser the account knows: one UPDATE says so (and stores it
+    # under the newest key, if an older one hashed it).
     if queries.browser_seen_again(
-        user_id=user.pk, key_hash=key_hash, when=now, user_agent=user_agent
+        user_id=user.pk, key_hashes=hashes, when=now, user_agent=user_agent
     ):
         return
     known, created = KnownBrowser.objects.get_or_create(

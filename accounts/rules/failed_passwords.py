@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from accounts import queries
 from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, User
 from accounts.security_log import record_event
-from accounts.web.browsers import browser_key_hash
+from accounts.web.browsers import browser_key_hashes
 from config import crypto
 
 Kind = SecurityEvent.Kind
@@ -70,10 +70,10 @@ def _live_counters(keys: list[str], request: HttpRequest | None = None) -> list[
 
 
 def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
-    key_hash = browser_key_hash(request)
+    hashes = browser_key_hashes(request)
     return (
-        bool(key_hash and accounts)
-        and KnownBrowser.objects.filter(user__in=accounts, key_hash=key_hash).exists()
+        bool(hashes and accounts)
+        and KnownBrowser.objects.filter(user__in=accounts, key_hash__in=hashes).exists()
     )
 
 

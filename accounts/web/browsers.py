@@ -36,12 +36,14 @@ class BrowserKeyMiddleware:
         return response
 
 
-def browser_key_hash(request: HttpRequest) -> str:
-    """The keyed hash under which this browser is stored (never the cookie itself)."""
+def browser_key_hashes(request: HttpRequest) -> list[str]:
+    """The keyed hashes under which this browser may be stored (never the cookie itself), the
+    one to store it under first (config/crypto.py: one per key, for rotation); [] without the
+    cookie."""
     key = getattr(request, "browser_key", "") or request.COOKIES.get(
         settings.BROWSER_COOKIE_NAME, ""
     )
-    return crypto.keyed_hash("browser", key) if key else ""
+    return crypto.keyed_hashes("browser", key) if key else []
 
 
 _BROWSERS = [

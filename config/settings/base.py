@@ -522,3 +522,18 @@ LOGGING = {
         "twilio": {"level": "WARNING"},
     },
 }
+
+# --- Keys (config/crypto.py) ----------------------------------------------------------------------
+# ENCRYPTION_KEYS: newest first, comma-separated, each a long random string (not SECRET_KEY).
+# Every purpose (secrets at rest, code hashes, device tokens, browser keys) gets its own key
+# derived from them through HKDF. To rotate: put a new key first, run `manage.py reencrypt`,
+# then drop the old one. SECRET_KEY_FALLBACKS: the SECRET_KEYs replaced, still accepted for
+# what they signed and for the values keyed by SECRET_KEY before ENCRYPTION_KEYS.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS", [])
+if not ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("ENCRYPTION_KEYS must be set when DEBUG is off.")
+    ENCRYPTION_KEYS = ["dev-only-encryption-key-do-not-use-in-production"]
+if not DEBUG and any(len(key) < 32 for key in ENCRYPTION_KEYS):
+    raise ImproperlyConfigured("Each of ENCRYPTION_KEYS must have at least 32 characters.")

@@ -8,6 +8,7 @@ from django.conf import settings
 
 HOST = "portal.test"
 PRODUCTION_KEY = "production-test-key-" + "k9Q2xV7mL4pR8sT1wZ6bN3cF5hJ0dG"
+PRODUCTION_ENCRYPTION_KEY = "production-encryption-key-" + "Zr4Hq8Wn2Lk6Tp0Vy3Bs7Dm1"
 
 
 def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
@@ -20,6 +21,7 @@ def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     return env | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": PRODUCTION_KEY,
+        "ENCRYPTION_KEYS": PRODUCTION_ENCRYPTION_KEY,
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         # A Redis server of its own: no worker of the suite consumes the server's tasks.

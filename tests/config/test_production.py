@@ -15,7 +15,7 @@ from captcha.models import CaptchaStore
 from django.test import Client, override_settings
 
 from config import crypto
-from tests.config.production import HOST, PRODUCTION_KEY, production_env
+from tests.config.production import HOST, PRODUCTION_ENCRYPTION_KEY, production_env
 from tests.helpers import GOOD_PASSWORD, sign_up
 from tests.processes import free_port
 from verification.models import OutboundMessage
@@ -207,7 +207,7 @@ def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
         raise AssertionError(log.read_text()[-3000:]) from None
     assert sent.status_code == 200, log.read_text()[-3000:]
     message = OutboundMessage.objects.get(to="+919876543210")
-    with override_settings(SECRET_KEY=PRODUCTION_KEY):  # the server's key encrypted it
+    with override_settings(ENCRYPTION_KEYS=[PRODUCTION_ENCRYPTION_KEY]):  # the server's key
         content = crypto.decrypt(message.encrypted_content)
     code = re.search(r"\b(\d{6})\b", content).group(1)
     created = browser.request(

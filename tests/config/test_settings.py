@@ -18,6 +18,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
             (
                 "DEBUG",
                 "SECRET_KEY",
+                "ENCRYPTION_KEYS",
                 "CAPTCHA",
                 "SMS_",
                 "EMAIL_",
@@ -56,6 +57,11 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "SMS_BACKEND": "pigeon"}, "SMS_BACKEND must be one of"),
         ({"DEBUG": "1", "PASSWORD_POLICY": "weak"}, "PASSWORD_POLICY must be one of"),
         ({"DEBUG": "0"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "0", "SECRET_KEY": "k" * 50}, "ENCRYPTION_KEYS must be set"),
+        (
+            {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ENCRYPTION_KEYS": "short"},
+            "at least 32 characters",
+        ),
         (
             {"DEBUG": "0", "SECRET_KEY": "k" * 50, "CAPTCHA_TEST_MODE": "1"},
             "CAPTCHA_TEST_MODE is for",
@@ -74,7 +80,7 @@ def test_a_bad_or_unsafe_setting_stops_start_up_with_a_clear_message(env, messag
 
 
 def test_production_defaults_are_twilio_and_smtp():
-    result = load_settings(DEBUG="0", SECRET_KEY="k" * 50)
+    result = load_settings(DEBUG="0", SECRET_KEY="k" * 50, ENCRYPTION_KEYS="e" * 40)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == [
         "verification.backends.sms.TwilioSmsBackend",

@@ -198,8 +198,9 @@ def test_an_unexpected_error_is_recorded_on_the_message_not_retried_for_ever(set
             template="accounts/messages/account_exists",
             language="en",
         )
-        # The key changes before the worker runs (a botched SECRET_KEY rotation).
-        settings.SECRET_KEY = "another-key-entirely"
+        # The key changes before the worker runs (a botched key rotation: the old key dropped
+        # before the message was sent).
+        settings.ENCRYPTION_KEYS = ["another-encryption-key-entirely-0123456789"]
     message.refresh_from_db()
     assert message.status == "failed" and message.error_code == "ValueError"
     assert not DevOutboxMessage.objects.exists()

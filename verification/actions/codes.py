@@ -174,10 +174,13 @@ def _try_code(
         return record, "void"
     if timezone.now() >= record.expires_at:
         return record, "expired"
-    expected = crypto.hash_code(
-        code_id=record.pk, purpose=purpose, destination=destination, code=code
-    )
-    if not secrets.compare_digest(expected, record.code_hash):
+    if not crypto.code_matches(
+        code_hash=record.code_hash,
+        code_id=record.pk,
+        purpose=purpose,
+        destination=destination,
+        code=code,
+    ):
         limits.count_wrong_code(f"{purpose}|{destination}")
         record.failed_attempts += 1
         record.save(update_fields=["failed_attempts"])
