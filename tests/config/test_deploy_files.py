@@ -44,6 +44,16 @@ def test_the_compose_file_has_every_part_of_the_production_shape():
         assert COMPOSE["services"][name]["healthcheck"]
 
 
+def test_gunicorn_is_reached_only_through_the_buffering_proxy():
+    proxy = COMPOSE["services"]["proxy"]
+    assert proxy["image"].startswith("nginx:")  # the official image
+    template = proxy["volumes"][0].split(":")[0]
+    assert (ROOT / template).is_file()
+    assert proxy["environment"]["PORTAL_UPSTREAM"] == "web:8000"
+    assert proxy["ports"] == ["127.0.0.1:8000:8000"]
+    assert "ports" not in COMPOSE["services"]["web"]
+
+
 def test_every_service_command_exists_in_the_project():
     commands = get_commands()
     for name, service in portal_services().items():
