@@ -40,8 +40,13 @@ run: $(VENV)/.runtime
 	@echo "  Codes sent by SMS and email: http://127.0.0.1:$(PORT)/dev/outbox/"
 	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (create a staff account first: make admin)"
 	@echo ""
-	@$(PY) -m celery -A config worker --beat --pool=solo --loglevel=INFO \
-		--schedule=var/celerybeat-schedule & worker=$$!; \
+	@( trap 'kill $$child 2>/dev/null; wait $$child 2>/dev/null; exit 0' TERM INT; \
+	  while :; do \
+	    $(PY) -m celery -A config worker --beat --pool=solo --loglevel=INFO \
+	      --schedule=var/celerybeat-schedule & child=$$!; \
+	    wait $$child; \
+	    echo "The Celery worker exited ($$?): starting it again in 2 s." >&2; sleep 2; \
+	  done ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -12,6 +12,7 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from config import broker as _broker_guard  # noqa: E402,F401 - a worker survives Redis going away
 from config import logging as _request_ids  # noqa: E402,F401 - carries request ids into tasks
 
 

@@ -227,7 +227,14 @@ class Worker:
     prints is collected as it goes."""
 
     def __init__(
-        self, *, broker: str, twilio: TwilioStandIn, pool: str, beat: bool, env: dict[str, str]
+        self,
+        *,
+        broker: str,
+        twilio: TwilioStandIn,
+        pool: str,
+        beat: bool,
+        env: dict[str, str],
+        concurrency: int = 1,
     ) -> None:
         environment = (
             os.environ
@@ -250,7 +257,7 @@ class Worker:
             | env
         )
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
-        command += ["--concurrency=1", "-l", "INFO"] + (["--beat"] if beat else [])
+        command += [f"--concurrency={concurrency}", "-l", "INFO"] + (["--beat"] if beat else [])
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -290,9 +297,17 @@ class Worker:
 
 
 def start_worker(
-    *, broker: str, twilio: TwilioStandIn, pool: str = "solo", beat: bool = False, **env: str
+    *,
+    broker: str,
+    twilio: TwilioStandIn,
+    pool: str = "solo",
+    beat: bool = False,
+    concurrency: int = 1,
+    **env: str,
 ) -> Worker:
-    return Worker(broker=broker, twilio=twilio, pool=pool, beat=beat, env=env)
+    return Worker(
+        broker=broker, twilio=twilio, pool=pool, beat=beat, env=env, concurrency=concurrency
+    )
 
 
 def children_of(pid: int) -> list[int]:

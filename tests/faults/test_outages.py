@@ -7,10 +7,12 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import requests
 from django.test import Client
+from django.utils import timezone
 
 from tests.config.production import HOST, production_env
 from tests.faults.broker import use_broker
@@ -237,3 +239,57 @@ def test_while_redis_is_away_sign_in_goes_on_under_the_per_account_delays(redis_
         sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password="Wrong!Pass9")
     refused = sign_in(Client(REMOTE_ADDR="203.0.113.99"), "+919876543210", password="Wrong!Pass9")
     assert "Too many failed sign-in attempts" in refused.content.decode()
+
+
+def test_a_worker_holding_tasks_survives_redis_going_away_and_every_code_goes_once(
+    own_redis, to_broker
+):
+    """A multi-threaded worker with sends waiting to be retried when Redis stops: it stays up,
+    and once Redis is back every code goes out, once."""
+    from verification.tasks import deliver_message_task
+
+    twilio = TwilioStandIn([500] * 6)  # every first attempt fails: six retries wait in the worker
+    numbers = [f"+9198765000{n:02d}" for n in range(6)]
+    messages = []
+    for number in numbers:
+        message = OutboundMessage(
+            channel="sms",
+            kind="signup_code",
+            to=number,
+            preview="•••",
+            expires_at=timezone.now() + timedelta(minutes=10),
+        )
+        message.set_content(body=f"Account Portal: code for {number}")
+        message.save()
+        messages.append(message)
+    worker = start_worker(
+        broker=own_redis.url,
+        twilio=twilio,
+        pool="threads",
+        concurrency=4,
+        beat=True,
+        MESSAGE_RETRY_BASE_DELAY="4",
+        MESSAGE_REQUEUE_EVERY="1",
+        MESSAGE_REQUEUE_AFTER="2",
+    )
+    try:
+        use_broker(to_broker, own_redis.url)
+        for message in messages:
+            deliver_message_task.delay(message.pk)
+        wait_until(lambda: len(twilio.posts) >= 6, 30, "six failed first attempts")
+        own_redis.stop()
+        time.sleep(6)
+        assert worker.process.poll() is None, worker.log()[-3000:]
+        own_redis.start()
+
+        def all_sent():
+            return all(OutboundMessage.objects.get(pk=m.pk).status == "sent" for m in messages)
+
+        wait_until(all_sent, 120, "every code to be sent", every=0.5)
+        time.sleep(3)  # sweeps and redeliveries come and go
+        assert worker.process.poll() is None, worker.log()[-3000:]
+    finally:
+        log = worker.stop()
+        twilio.close()
+    assert sorted(m["to"] for m in twilio.created) == sorted(numbers), log[-3000:]
+    assert "Unrecoverable error" not in log, log[-3000:]
