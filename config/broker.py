@@ -34,4 +34,4 @@ def _restore_unacked_unless_gone(self, client=None):
         return None
 
 
-redis.QoS.restore_unacked = _restore_unacked_unless_gone
+redis.QoS.restore_unacked = _restore_unacked_unless_gone  # type: ignore[method-assign]
