@@ -20,30 +20,36 @@ def record_sign_in(request: HttpRequest, user: User) -> None:
     user_agent = request.headers.get("User-Agent", "")[:300]
     browser = describe(user_agent)
     record_event(user=user, kind=Kind.SIGNED_IN, request=request, browser=browser)
-    hashes = browser_key_hashes(request)
-    if not hashes:
-        return
-    key_hash = hashes[0]
-    now = timezone.now()
-    # Most sign-ins come from a browser the account knows: one UPDATE says so (and stores it
-    # under the newest key, if an older one hashed it).
-    if queries.browser_seen_again(
-        user_id=user.pk, key_hashes=hashes, when=now, user_agent=user_agent
-    ):
-        return
-    known, created = KnownBrowser.objects.get_or_create(
-        user=user, key_hash=key_hash, defaults={"user_agent": user_agent, "last_seen_at": now}
-    )
-    if not created:  # the same browser, signing in twice at once
-        return
+    known = remember_browser(request, user)
     # The browser an account was created in is its first; any later new one gets a notice.
-    if user.known_browsers.exclude(pk=known.pk).exists():
+    if known is not None and user.known_browsers.exclude(pk=known.pk).exists():
         outgoing.send_security_notice(
             user=user,
             notice="new_sign_in",
             context={
                 "browser": browser,
                 "ip": client_ip(request) or "unknown",
-                "when": now,
+                "when": timezone.now(),
             },
         )
+
+
+def remember_browser(request: HttpRequest, user: User) -> KnownBrowser | None:
+    """Remember the browser (or phone: its client key) as one that signed in to the account,
+    so strangers' failed passwords never hold it up. Returns the row when it is new to the
+    account, else None."""
+    hashes = browser_key_hashes(request)
+    if not hashes:
+        return None
+    user_agent = request.headers.get("User-Agent", "")[:300]
+    now = timezone.now()
+    # Most sign-ins come from a browser the account knows: one UPDATE says so (and stores it
+    # under the newest key, if an older one hashed it).
+    if queries.browser_seen_again(
+        user_id=user.pk, key_hashes=hashes, when=now, user_agent=user_agent
+    ):
+        return None
+    known, created = KnownBrowser.objects.get_or_create(
+        user=user, key_hash=hashes[0], defaults={"user_agent": user_agent, "last_seen_at": now}
+    )
+    return known if created else None  # not created: the same browser, signing in twice at once

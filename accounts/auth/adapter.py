@@ -37,6 +37,10 @@ class AccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": _(
             "Too many failed sign-in attempts. Wait a few minutes, or reset your password."
         ),
+        "sign_in_prove_person": _(
+            "Too many failed sign-in attempts. Type the characters in the picture to go on "
+            "now, or wait a few minutes."
+        ),
         "sign_in_locked": _(
             "Sign-in with this password is locked after too many failed attempts. "
             "Reset your password with a code to unlock it."
@@ -135,18 +139,27 @@ class AccountAdapter(DefaultAccountAdapter):
         # Checked first: a try refused here must not also use up allauth's budgets.
         accounts = self._accounts_named_by(credentials, request)
         refusal = failed_passwords.check_sign_in_allowed(
-            request, accounts=accounts, identifier=self._identifier(credentials)
+            request,
+            accounts=accounts,
+            identifier=self._identifier(credentials),
+            proven_person=failed_passwords.proven_person(request),
         )
         if refusal is not None:
             raise self.validation_error(
-                "sign_in_locked" if refusal.locked else "too_many_login_attempts"
+                "sign_in_locked" if refusal.locked else "sign_in_prove_person"
             )
         # Per IP and per account and IP (accounts/rules/sign_in_limits.py); allauth takes the
         # try back after a right password through `_login_failed_rl_usage`.
         key = self._get_login_attempts_cache_key(request, **credentials)
         self._login_failed_rl_usage = sign_in_limits.try_sign_in(request, key)
-        if self._login_failed_rl_usage is None:
-            raise self.validation_error("too_many_login_attempts")
+        if self._login_failed_rl_usage is None and not (
+            failed_passwords.proven_person(request)
+            or failed_passwords.is_known_client(request, accounts)
+        ):
+            # A browser or phone that signed in to the account before is never held up by
+            # others guessing from its network (a shared home line, a carrier's NAT), and a
+            # person who answers a CAPTCHA goes on: only scripts wait.
+            raise self.validation_error("sign_in_prove_person")
 
     def authentication_failed(self, request, **credentials: Any) -> None:
         failed_passwords.record_failed_sign_in(

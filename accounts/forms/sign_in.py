@@ -3,12 +3,26 @@
 import re
 
 from allauth.account.forms import LoginForm
+from captcha.fields import CaptchaField
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
+from accounts.forms.contact import CaptchaBoundField, CaptchaInput
 from accounts.forms.fields import ACCOUNT_ID, CountryField
+from accounts.rules import failed_passwords
+
+
+class AnsweredCaptchaField(CaptchaField):
+    """A CAPTCHA checked only when answered: most sign-ins are never asked one, and cost no
+    query for it."""
+
+    def clean(self, value):
+        if not (value and len(value) > 1 and value[1]):
+            return value
+        return super().clean(value)
 
 
 # --- Sign-in -------------------------------------------------------------------------------------
@@ -16,8 +30,17 @@ class SignInForm(LoginForm):
     """One field for a phone number, email or account ID, plus the password.
 
     A phone number may be typed with its + country code, or in national format with the
-    country/region chosen.
+    country/region chosen. After the account's free failures a CAPTCHA is asked
+    (`person_check`): answered, the password is tried at once, where a script must wait.
     """
+
+    captcha = AnsweredCaptchaField(
+        label=_("CAPTCHA"),
+        required=False,
+        error_messages={"invalid": _("The CAPTCHA answer was wrong. Try the new one.")},
+        bound_field_class=CaptchaBoundField,
+        widget=CaptchaInput,
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -33,7 +56,23 @@ class SignInForm(LoginForm):
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
         if "remember" in self.fields:
             self.fields["remember"].label = _("Keep me signed in on this browser")
-        self.order_fields(["country", "login", "password", "remember"])
+        self.order_fields(["country", "login", "password", "remember", "captcha"])
+        # Shown once asked for, and again while it is being answered.
+        self.person_check = bool(self.data.get("captcha_1"))
+
+    def clean_captcha(self):
+        value = self.cleaned_data.get("captcha")
+        if self.data.get("captcha_1"):  # answered, and right (the field checked it)
+            failed_passwords.note_proven_person(self.request)
+        return value
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if any(e.code == "sign_in_prove_person" for e in error.error_list):
+                self.person_check = True
+            raise
 
     def user_credentials(self) -> dict:
         login = self.cleaned_data["login"].strip()

@@ -36,7 +36,7 @@ Kind = SecurityEvent.Kind
 class Refusal:
     """Why a sign-in is refused before the password is checked."""
 
-    locked: bool  # True: needs a password reset; False: wait a while
+    locked: bool  # True: needs a password reset; False: wait a while, or prove it's a person
 
 
 def required_delay(failures: int) -> int:
@@ -69,7 +69,9 @@ def _live_counters(keys: list[str], request: HttpRequest | None = None) -> list[
     return [counter for counter in counters if counter.last_failed_at >= since]
 
 
-def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
+def is_known_client(request: HttpRequest, accounts: list[User]) -> bool:
+    """Whether this browser (its cookie) or phone (its client key) has signed in to one of the
+    accounts before."""
     hashes = browser_key_hashes(request)
     return (
         bool(hashes and accounts)
@@ -77,25 +79,41 @@ def _is_known_browser(request: HttpRequest, accounts: list[User]) -> bool:
     )
 
 
+def note_proven_person(request: HttpRequest) -> None:
+    """This request answered a CAPTCHA right (the sign-in form's, a phone's through the API)."""
+    request.portal_proven_person = True  # type: ignore[attr-defined]
+
+
+def proven_person(request: HttpRequest) -> bool:
+    return bool(getattr(request, "portal_proven_person", False))
+
+
 def check_sign_in_allowed(
-    request: HttpRequest, *, accounts: list[User], identifier: str, trust_browser: bool = True
+    request: HttpRequest,
+    *,
+    accounts: list[User],
+    identifier: str,
+    trust_browser: bool = True,
+    proven_person: bool = False,
 ) -> Refusal | None:
     """None when a password may be tried now for the accounts `identifier` names.
 
     Once a delay is due, the first try after it claims the slot atomically, so many tries in
-    parallel still get one check between them. A browser that has signed in to the account
-    before is not held back by strangers' failures (unless `trust_browser` is False: a signed-in
-    session confirming its password is held to the limits like anyone).
+    parallel still get one check between them; a try that proved it comes from a person (a
+    CAPTCHA answered: `proven_person`) need not wait, so strangers' failures cannot keep the
+    owner out of a new browser or phone. A browser (or phone) that has signed in to the account
+    before is not held back at all (unless `trust_browser` is False: a signed-in session
+    confirming its password is held to the limits like anyone).
     """
     counters = _live_counters(_keys(accounts, identifier), request)
     if not counters:
         return None
     worst = max(counters, key=lambda counter: counter.failures)
-    known = trust_browser and _is_known_browser(request, accounts)
+    known = trust_browser and is_known_client(request, accounts)
     if worst.failures >= settings.SIGN_IN_LOCK_AFTER and not known:
         return Refusal(locked=True)
     delay = required_delay(worst.failures)
-    if not delay or known:
+    if not delay or known or (proven_person and trust_browser):
         return None
     now = timezone.now()
     if now < worst.last_failed_at + timedelta(seconds=delay):

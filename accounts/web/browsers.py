@@ -40,6 +40,9 @@ def browser_key_hashes(request: HttpRequest) -> list[str]:
     """The keyed hashes under which this browser may be stored (never the cookie itself), the
     one to store it under first (config/crypto.py: one per key, for rotation); [] without the
     cookie."""
+    phone = getattr(request, "phone_client_key", "")
+    if phone:  # a phone's app keeps a random key of its own from its first sign-in
+        return crypto.keyed_hashes("browser", f"phone:{phone}")
     key = getattr(request, "browser_key", "") or request.COOKIES.get(
         settings.BROWSER_COOKIE_NAME, ""
     )

@@ -3,6 +3,7 @@ factor when the account has one: the same rules as the sign-in page (the sign-in
 limits, the account's standing, `verify_second_factor`), answered in JSON."""
 
 from django.core import signing
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.forms import SignInForm
+from accounts.actions.sign_in import remember_browser
+from accounts.forms import SignInForm, new_challenge
 from accounts.models import User
 from accounts.rules import standing
 from accounts.rules.second_factor import (
@@ -36,12 +38,29 @@ class DeviceInfo(serializers.Serializer):
     model = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     platform = serializers.ChoiceField(choices=Device.Platform.choices, default="other")
     hardware_id = serializers.CharField(min_length=8, max_length=200)
+    client_key = serializers.CharField(
+        min_length=16,
+        max_length=200,
+        required=False,
+        default="",
+        help_text="A random secret the app makes at its first sign-in and keeps: with it, a "
+        "phone that signed in before is known, as a browser is, and strangers' wrong passwords "
+        "never hold it up",
+    )
 
 
 class SignInInput(serializers.Serializer):
     login = serializers.CharField(max_length=254, help_text="Phone number, email or account ID")
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     country = serializers.CharField(max_length=2, required=False, default="")
+    captcha_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        help_text="After the account's free failures the answer is 401 with a `captcha` (its "
+        "key and picture): send the key and what the person read",
+    )
+    captcha_answer = serializers.CharField(max_length=32, required=False, default="")
     device = DeviceInfo()
 
 
@@ -57,7 +76,18 @@ class EnrolledOutput(serializers.Serializer):
     device_id = serializers.UUIDField()
 
 
+def _with_client_key(request: Request, device_info: dict) -> dict:
+    """The device's fields for enrolment; its client key, if any, names it as a browser's
+    cookie does (accounts.web.browsers)."""
+    device_info = dict(device_info)
+    client_key = device_info.pop("client_key", "")
+    if client_key:
+        request._request.phone_client_key = client_key  # type: ignore[attr-defined]
+    return device_info
+
+
 def _enrolled(request: Request, user: User, device_info: dict) -> Response:
+    device_info = _with_client_key(request, device_info)
     try:
         device, token = enroll_device(user=user, request=request._request, **device_info)
     except ActivationLocked:
@@ -65,6 +95,8 @@ def _enrolled(request: Request, user: User, device_info: dict) -> Response:
             _("This device is locked to another account. Its owner must remove it."),
             status.HTTP_409_CONFLICT,
         )
+    if getattr(request._request, "phone_client_key", ""):
+        remember_browser(request._request, user)  # known from now on, as a browser is
     return Response(
         {"token": token, "device_id": str(device.public_id)}, status=status.HTTP_201_CREATED
     )
@@ -80,14 +112,29 @@ class SignInApi(APIView):
     @extend_schema(request=SignInInput, responses={201: EnrolledOutput})
     def post(self, request: Request) -> Response:
         data = validated(SignInInput, request.data)
+        _with_client_key(request, data["device"])
         form = SignInForm(
-            data={"login": data["login"], "password": data["password"], "country": data["country"]},
+            data={
+                "login": data["login"],
+                "password": data["password"],
+                "country": data["country"],
+                "captcha_0": data["captcha_key"],
+                "captcha_1": data["captcha_answer"],
+            },
             request=request._request,
         )
         if not form.is_valid():
             errors = form.errors.get_json_data()
             message = (errors.get("__all__") or next(iter(errors.values())))[0]["message"]
-            return json_error(message, status.HTTP_401_UNAUTHORIZED)
+            body: dict = {"detail": message}
+            if form.person_check:
+                # The person proves it with a CAPTCHA (as in a browser), then signs in at once.
+                key = new_challenge()
+                body["captcha"] = {
+                    "key": key,
+                    "image_url": request.build_absolute_uri(reverse("captcha-image", args=[key])),
+                }
+            return Response(body, status=status.HTTP_401_UNAUTHORIZED)
         user: User = form.user  # type: ignore[assignment]
         refusal = standing.sign_in_refusal(user)
         if refusal is not None:

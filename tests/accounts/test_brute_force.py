@@ -270,3 +270,38 @@ def test_a_sign_in_notes_the_last_login_in_one_update(owner):
     updates = [query["sql"] for query in captured if table.match(query["sql"])]
     assert len(updates) == 1, updates
     assert re.match(r'UPDATE "?accounts_user"? SET "?last_login"? ', updates[0])
+
+
+def test_a_new_browser_proves_it_is_a_person_and_gets_in_whoever_else_is_guessing(owner):
+    """Strangers' failures delay scripts; the owner in a browser new to the account answers a
+    CAPTCHA and signs in at once with the right password."""
+    for n in range(8):
+        sign_in(Client(REMOTE_ADDR=f"203.0.113.{n}"), "+919876543210", password=WRONG)
+
+    def answered(client, password, answer):
+        return client.post(
+            "/accounts/login/",
+            {
+                "login": "+919876543210",
+                "password": password,
+                "country": "IN",
+                "captcha_0": "x",
+                "captcha_1": answer,
+            },
+        )
+
+    # A script that answers no CAPTCHA waits, even with a right password.
+    script = sign_in(Client(REMOTE_ADDR="203.0.113.99"), "+919876543210")
+    assert "Too many failed sign-in attempts" in error_of(script)
+    # An answered CAPTCHA with a wrong password is one more failure, never a way around them.
+    guessed = answered(Client(REMOTE_ADDR="203.0.113.98"), WRONG, "PASSED")
+    assert "don't match" in error_of(guessed)
+
+    new_browser = Client(REMOTE_ADDR="198.51.100.7")
+    asked = sign_in(new_browser, "+919876543210")
+    assert "Type the characters in the picture" in error_of(asked)
+    assert asked.context["form"].person_check and b'name="captcha_1"' in asked.content
+    wrong_answer = answered(new_browser, GOOD_PASSWORD, "WRONG")
+    assert wrong_answer.status_code == 200 and "captcha" in wrong_answer.context["form"].errors
+    done = answered(new_browser, GOOD_PASSWORD, "PASSED")
+    assert done.status_code == 302 and done.url == "/account/"

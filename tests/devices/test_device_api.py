@@ -741,3 +741,47 @@ def test_a_reset_from_this_wasnt_me_signs_out_phones_and_tablets(owner, phone, s
     assert phone.call("GET", "commands/").status_code == 401
     assert tablet.call("GET", "commands/").status_code == 401
     assert phone.call("GET", "sync-settings/").status_code == 401  # cloud sync too
+
+
+def test_a_phone_proves_it_is_a_person_or_is_known_whoever_else_is_guessing(owner, phone):
+    """After strangers' wrong passwords a new phone is asked for a CAPTCHA, not refused; a
+    phone that signed in before (its client key) is not held up at all."""
+    url = f"{phone.base}/api/v1/device/sign-in/"
+    device = {
+        "name": "Asha's phone",
+        "platform": "android",
+        "hardware_id": "imei-356938035643809",
+        "client_key": "k" * 32,
+    }
+
+    def sign_in(**extra):
+        return requests.post(
+            url,
+            json={"login": PHONE, "password": "Blue!Kite42x", "country": "IN", **extra},
+            timeout=10,
+        )
+
+    assert sign_in(device=device).status_code == 201  # the owner's phone, once
+    stranger = {key: value for key, value in device.items() if key != "client_key"}
+    for n in range(8):
+        requests.post(
+            url,
+            json={"login": PHONE, "password": "Wrong!Pass9", "device": stranger},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            timeout=10,
+        )
+    # The phone that signed in before gets in.
+    assert sign_in(device=device).status_code == 201
+    # A new phone is asked to prove it is a person, and then gets in.
+    tablet = device | {"hardware_id": "imei-tablet-0001", "client_key": "t" * 32}
+    asked = sign_in(device=tablet)
+    assert asked.status_code == 401
+    assert "Type the characters in the picture" in asked.json()["detail"]
+    captcha = asked.json()["captcha"]
+    assert requests.get(captcha["image_url"], timeout=10).headers["Content-Type"] == "image/png"
+    wrong = sign_in(device=tablet, captcha_key=captcha["key"], captcha_answer="WRONG")
+    assert wrong.status_code == 401 and "captcha" in wrong.json()
+    right = sign_in(
+        device=tablet, captcha_key=wrong.json()["captcha"]["key"], captcha_answer="PASSED"
+    )
+    assert right.status_code == 201, right.text
