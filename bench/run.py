@@ -591,6 +591,7 @@ def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> 
         "VERIFICATION_SENDS_PER_IP_PER_HOUR": "1000000",
         "SMS_SENDS_PER_PREFIX_PER_HOUR": "1000000",
         "SMS_DAILY_BUDGET": "1000000",
+        "SMS_SENDS_PER_IP_PER_DAY": "1000000",
         "MAP_TILE_URL": "",
     }
 
