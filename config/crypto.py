@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 
-@lru_cache(maxsize=256)
 def _hkdf(master: str, purpose: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=f"portal:{purpose}".encode()
@@ -33,15 +32,17 @@ def _legacy(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"portal:{purpose}:{secret}".encode()).digest()
 
 
-def _keys(purpose: str) -> list[bytes]:
-    """Every key of `purpose`, the one to write with first."""
-    current = [_hkdf(key, purpose) for key in settings.ENCRYPTION_KEYS]
-    legacy = [_legacy(secret, purpose) for secret in _secrets()]
-    return current + legacy
+def _keys(purpose: str) -> tuple[bytes, ...]:
+    """Every key of `purpose`, the one to write with first (derived once per set of keys:
+    every device request hashes its token)."""
+    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", []))
+    return _derived(tuple(settings.ENCRYPTION_KEYS), secrets, purpose)
 
 
-def _secrets() -> list[str]:
-    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+@lru_cache(maxsize=64)
+def _derived(masters: tuple[str, ...], secrets: tuple[str, ...], purpose: str):
+    current = [_hkdf(key, purpose) for key in masters]
+    return (*current, *(_legacy(secret, purpose) for secret in secrets))
 
 
 def _hmac(key: bytes, message: str) -> str:
@@ -85,7 +86,7 @@ def _fernet(keys: tuple[bytes, ...]) -> MultiFernet:
 
 
 def _encryption() -> MultiFernet:
-    return _fernet(tuple(_keys("messages")))
+    return _fernet(_keys("messages"))
 
 
 def encrypt(text: str) -> str:

@@ -113,13 +113,17 @@ def _hit(key: str, window: int = WINDOW) -> int:
 
 def sms_prefix(e164: str) -> str:
     """+919876543210 -> "+91 9876": the country code and the first national digits."""
-    number = phonenumbers.parse(e164, None)
+    return _prefix_of(phonenumbers.parse(e164, None))
+
+
+def _prefix_of(number: phonenumbers.PhoneNumber) -> str:
     national = str(number.national_number)
     return f"+{number.country_code} {national[: settings.SMS_PREFIX_DIGITS]}"
 
 
-def _check_sms_destination(destination: str) -> None:
-    """The guard's checks of the number itself: a mobile number of an allowed country."""
+def _checked_sms_prefix(destination: str) -> str:
+    """The guard's checks of the number itself (a mobile number of an allowed country); returns
+    its prefix."""
     try:
         number = phonenumbers.parse(destination, None)
     except phonenumbers.NumberParseException:
@@ -132,6 +136,7 @@ def _check_sms_destination(destination: str) -> None:
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         raise SmsBlocked("not a mobile number", destination)
+    return _prefix_of(number)
 
 
 def _day() -> str:
@@ -157,7 +162,7 @@ def _sms_today_from_database() -> int:
     return OutboundMessage.objects.filter(channel=Channel.SMS, created_at__gte=midnight).count()
 
 
-def client_key(ip: str) -> str:
+def sending_client(ip: str) -> str:
     """Who a send is counted against: the IPv4 address, or the IPv6 /64 (what one home line or
     phone owns), so a client cannot spread its sends over its own addresses."""
     try:
@@ -178,10 +183,9 @@ def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
     country, its number prefix spent this hour, today's SMS spent, or this client's share of
     today's SMS spent. A refused send counts against no budget, so nobody can spend a budget
     that others share by being refused."""
-    client = client_key(ip)
+    client = sending_client(ip)
     sms = destination.startswith("+")
-    if sms:
-        _check_sms_destination(destination)
+    prefix = _checked_sms_prefix(destination) if sms else ""
     budgets = [
         (_key("ip", client), settings.VERIFICATION_SENDS_PER_IP_PER_HOUR, WINDOW),
         (
@@ -197,38 +201,37 @@ def allow_send(*, ip: str, destination: str, account: str = "") -> bool:
         )
     general = len(budgets)
     if sms:
-        prefix = sms_prefix(destination)
+        day = _day()
         budgets += [
             (_key("prefix", prefix), settings.SMS_SENDS_PER_PREFIX_PER_HOUR, WINDOW),
-            (f"sendlimit:sms-day:{_day()}", settings.SMS_DAILY_BUDGET, DAY),
-            (_key("sms-day-ip", f"{_day()}|{client}"), settings.SMS_SENDS_PER_IP_PER_DAY, DAY),
+            (f"sendlimit:sms-day:{day}", settings.SMS_DAILY_BUDGET, DAY),
+            (_key("sms-day-ip", f"{day}|{client}"), settings.SMS_SENDS_PER_IP_PER_DAY, DAY),
         ]
     try:
         over = _spend(budgets)
     except RedisError:
         logger.warning("send limits: Redis unavailable, counting from the database")
-        return _allow_from_database(destination, sms=sms)
+        return _allow_from_database(destination, prefix=prefix)
     if over is None:
         return True
     if over < general:
         return False
     reasons = [
-        f"prefix {sms_prefix(destination)} over its hourly budget",
+        f"prefix {prefix} over its hourly budget",
         "daily SMS budget spent",
         "this client's share of today's SMS spent",
     ]
     raise SmsBlocked(reasons[over - general], destination)
 
 
-def _allow_from_database(destination: str, *, sms: bool) -> bool:
+def _allow_from_database(destination: str, *, prefix: str) -> bool:
     """While Redis is away: the budgets a message can be traced to, counted from the messages
     queued (a refused send queues none)."""
     if _destination_count_from_database(destination) > (
         settings.VERIFICATION_SENDS_PER_DESTINATION_PER_HOUR
     ):
         return False
-    if sms:
-        prefix = sms_prefix(destination)
+    if prefix:  # an SMS
         prefix_count, day_count = _sms_counts_from_database(prefix)
         if prefix_count > settings.SMS_SENDS_PER_PREFIX_PER_HOUR:
             raise SmsBlocked(f"prefix {prefix} over its hourly budget", destination)
