@@ -32,6 +32,7 @@ $(VENV)/.dev: requirements-dev.lock $(INSTALLER) | python-check
 	@touch $@ $(VENV)/.runtime
 
 run: export DEBUG ?= 1
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py collectstatic --noinput -v 0
