@@ -17,10 +17,17 @@ from verification.models import Channel, VerificationCode
 
 
 def send_code_message(
-    template: str, *, channel: str, destination: str, code: str, expires_at, language: str
+    template: str,
+    *,
+    channel: str,
+    destination: str,
+    code: str,
+    expires_at,
+    language: str,
+    withhold: bool = False,
 ) -> None:
     """A verification code (`VERIFICATION_CODE_TTL`, single use) written by
-    accounts/messages/`template`."""
+    accounts/messages/`template`; with `withhold`, written and queued but never sent."""
     queue_message(
         channel=channel,
         to=destination,
@@ -29,6 +36,7 @@ def send_code_message(
         context={"minutes": settings.VERIFICATION_CODE_TTL // 60},
         secrets_={"code": code},
         expires_at=expires_at,
+        withhold=withhold,
     )
 
 
@@ -43,25 +51,28 @@ def send_verification_code(
     previous_id: int | None = None,
     account: str = "",
     send_if: Callable[[], bool] | None = None,
-    otherwise: Callable[[], None] | None = None,
+    otherwise: Callable[[VerificationCode], None] | None = None,
 ) -> VerificationCode:
     """Send a code of `purpose` by `template`, through verification's `send_code` (cooldown,
     send budgets, one transaction; raises ResendTooSoon and SendLimitReached). When `send_if()`
-    is false, the code is issued and counted alike but not sent, and `otherwise()` (if given)
-    goes in its place: the caller's answer is the same either way (no enumeration)."""
+    is false, the code is issued and counted alike but not sent: `otherwise(record)` goes in its
+    place, or else the message is written and queued but withheld. The caller's answer is the
+    same either way and takes the same work (no enumeration, by content or by time)."""
 
     def deliver(record: VerificationCode, code: str) -> None:
-        if send_if is None or send_if():
-            send_code_message(
-                template,
-                channel=channel,
-                destination=destination,
-                code=code,
-                expires_at=record.expires_at,
-                language=language,
-            )
-        elif otherwise is not None:
-            otherwise()
+        send = send_if is None or send_if()
+        if not send and otherwise is not None:
+            otherwise(record)
+            return
+        send_code_message(
+            template,
+            channel=channel,
+            destination=destination,
+            code=code,
+            expires_at=record.expires_at,
+            language=language,
+            withhold=not send,
+        )
 
     return send_code(
         purpose=purpose,
@@ -91,13 +102,17 @@ def send_contact_code(
     )
 
 
-def send_account_exists_notice(*, channel: str, destination: str, language: str) -> None:
-    """Someone tried to sign up with a number or address that already has an account."""
+def send_account_exists_notice(
+    *, channel: str, destination: str, language: str, expires_at=None
+) -> None:
+    """Someone tried to sign up with a number or address that already has an account. In place
+    of a sign-up code it lives as long as the code would have (`expires_at`)."""
     queue_message(
         channel=channel,
         to=destination,
         template="accounts/messages/account_exists",
         language=language,
+        expires_at=expires_at,
     )
 
 

@@ -73,6 +73,28 @@ _CLEAR_FAILURES = (
 )
 
 
+def _count_failure() -> str:
+    table, column = SignInFailures._meta.db_table, _columns(SignInFailures)
+    key, failures, last = column["key"], column["failures"], column["last_failed_at"]
+    return (
+        f"INSERT INTO {table} ({key}, {failures}, {last}) VALUES (%s, 1, %s)"  # noqa: S608
+        f" ON CONFLICT ({key}) DO UPDATE SET {failures} = CASE WHEN {table}.{last} < %s"
+        f" THEN 1 ELSE {table}.{failures} + 1 END, {last} = EXCLUDED.{last}"
+        f" RETURNING {failures}"
+    )
+
+
+_COUNT_FAILURE = _count_failure()
+
+
+def count_sign_in_failure(key: str, *, now, streak_since) -> int:
+    """One more failure under `key` (a streak last extended before `streak_since` starts
+    over), in one statement whether or not the key has a counter; the failures now."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_FAILURE, [key, _adapt(now), _adapt(streak_since)])
+        return cursor.fetchone()[0]
+
+
 def clear_sign_in_failures(key: str) -> None:
     """One DELETE (the ORM wraps even a plain DELETE in a transaction: three round trips)."""
     with connection.cursor() as cursor:

@@ -245,6 +245,25 @@ def markdown(results: dict) -> str:
             f"| {half.get('p50_ms')} / {half.get('p95_ms')} / {half.get('p99_ms')} "
             f"| {_cpu(result)} | {_queries(result)} | {errors} |"
         )
+    timing = results.get("existence") or {}
+    if timing:
+        lines += [
+            "",
+            "Answers about an existing account and about a number with none, in interleaved "
+            "pairs, one request at a time (bench/existence.py):",
+            "",
+            "| request | existing, median ms | unknown, median ms | difference ms "
+            "| existing slower in | SQL queries (existing / unknown) |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for result in timing.values():
+            queries = result["queries"]
+            lines.append(
+                f"| {result['title']} | {result['existing_median_ms']} "
+                f"| {result['unknown_median_ms']} | {result['difference_ms']} "
+                f"| {result['existing_slower_in']} of {result['pairs']} "
+                f"| {queries['existing']} / {queries['unknown']} |"
+            )
     lines += ["", "## Goals", "", "| goal | measured | met |", "|---|---|---|"]
     lines += [
         f"| {goal} | {measured} | {'-' if met is None else 'yes' if met else '**no**'} |"

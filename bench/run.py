@@ -28,8 +28,8 @@ import aiohttp
 import argon2
 import psycopg
 
+from bench import existence, load, report, scripts, stock, wrk
 from bench import identities as ids
-from bench import load, report, scripts, stock, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -314,8 +314,9 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
 
 async def drive_portal(
     config: Config, env: dict, meter: CpuMeter, stock_meter: "CpuMeter | None"
-) -> tuple[dict, dict]:
-    """The portal's scenarios; with the stock site up (`stock_meter`), each scenario both
+) -> tuple[dict, dict, dict]:
+    """The portal's scenarios, then whether answers take longer when the account exists
+    (bench/existence.py). With the stock site up (`stock_meter`), each scenario both
     sites have runs on the stock site right after the portal's, so that the two meet the
     machine in the same minute (it is shared, and its speed drifts over a run)."""
     stock_results: dict = {}
@@ -411,7 +412,11 @@ async def drive_portal(
                 results["sms"]["delivery"] = await sms_delivery(config, target, env)
         if wanted("mixed"):
             results["mixed"] = await drive_mixed(config, portal)
-        return results, stock_results
+        timing = {}
+        if wanted("existence"):
+            print("existence: answers about existing and unknown accounts ...", flush=True)
+            timing = await existence.measure(portal, 10 if config.quick else 60)
+        return results, stock_results, timing
 
 
 def wanted(key: str) -> bool:
@@ -689,7 +694,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     meter = CpuMeter(config, portal_db, stack.processes["web"].pid, stack.processes["worker"].pid)
     stock_meter = start_stock_site(config, python, var, stack, env, redis_url, stock_db)
     print(f"one hash: {hash_seconds * 1000:.1f} ms CPU; driving the portal ...", flush=True)
-    portal, stock_results = asyncio.run(drive_portal(config, env, meter, stock_meter))
+    portal, stock_results, timing = asyncio.run(drive_portal(config, env, meter, stock_meter))
     hash_after = hash_cpu_seconds(5 if config.quick else 40)
     stack.stop_all()
     hash_mean = (hash_seconds + hash_after) / 2
@@ -717,6 +722,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
         },
         "portal": portal,
         "stock": stock_results,
+        "existence": timing,
     }
 
 

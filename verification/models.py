@@ -55,6 +55,9 @@ class OutboundMessage(models.Model):
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        # Rendered and queued like any other, never sent: a code for a number or address with
+        # no account (the request does the same work either way; accounts.outgoing).
+        WITHHELD = "withheld", "Withheld"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     kind = models.CharField(max_length=64)

@@ -48,8 +48,11 @@ def send_signup_code(
         language=language,
         previous_id=previous_id,
         send_if=lambda: not account_exists(channel=channel, destination=destination),
-        otherwise=lambda: outgoing.send_account_exists_notice(
-            channel=channel, destination=destination, language=language
+        otherwise=lambda record: outgoing.send_account_exists_notice(
+            channel=channel,
+            destination=destination,
+            language=language,
+            expires_at=record.expires_at,
         ),
     )
 

@@ -67,10 +67,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_user_by_phone(self, phone: str):
         # At sign-in the checks before the password have read the account already.
-        for user in named_in_request(context.request):
-            if user.phone and user.phone.as_e164 == phone:
-                return user
-        return User.objects.filter(phone=phone).first()
+        named = named_in_request(context.request, phone=phone)
+        if named is None:
+            return User.objects.filter(phone=phone).first()
+        return next((user for user in named if user.phone and user.phone.as_e164 == phone), None)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs: Any) -> None:
         language = language_of(user) if user else translation.get_language()
@@ -212,11 +212,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return accounts
 
 
-def named_in_request(request) -> list[User]:
-    """The accounts the sign-in being checked in this request names, read in full by the checks
-    before the password (`_accounts_named_by`), so the password check need not read them again."""
+def named_in_request(request, **credentials: str) -> list[User] | None:
+    """The accounts the checks before the password read for these `credentials` (account_id,
+    phone) in this request (`_accounts_named_by`), so the password check need not read them
+    again; None when they were not looked up. An identifier that names no account is then not
+    looked up again either: the answer does the same work whether the account exists."""
     named = getattr(request, "accounts_named", None)
-    return named[1] if named else []
+    if named is None:
+        return None
+    asked = dict(zip(("account_id", "phone", "email"), named[0], strict=True))
+    if any(str(asked.get(key) or "") != str(value) for key, value in credentials.items()):
+        return None
+    return named[1]
 
 
 class MFAAdapter(DefaultMFAAdapter):

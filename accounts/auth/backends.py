@@ -12,13 +12,11 @@ class AccountIdBackend(ModelBackend):
         account_id = kwargs.get("account_id") or username
         if not account_id or not password:
             return None
-        user = (
-            next(
-                (user for user in named_in_request(request) if user.account_id == account_id),
-                None,
-            )
-            or User.objects.filter(account_id=account_id).first()
-        )
+        named = named_in_request(request, account_id=account_id)
+        if named is None:
+            user = User.objects.filter(account_id=account_id).first()
+        else:
+            user = next((user for user in named if user.account_id == account_id), None)
         if user is None:
             User().set_password(password)  # same work as a real check: no timing oracle
             return None

@@ -40,13 +40,15 @@ def queue_message(
     context: dict | None = None,
     secrets_: dict | None = None,
     expires_at: datetime | None = None,
+    withhold: bool = False,
 ) -> OutboundMessage:
     """Render and queue one message; deliver it after the surrounding transaction commits.
 
     `template` names `templates/<template>_{subject.txt,body.txt,body.html}`, rendered in
     `language` (the person's, not necessarily the page's: a notice may be set off by staff);
     `secrets_` are context values (codes) that only the encrypted copy carries: the preview
-    shows them masked.
+    shows them masked. A message to `withhold` goes through every step, its task included,
+    and is never sent: the caller's answer takes the same time as when it is sent.
     """
     with translation.override(language):
         return _queue(
@@ -56,6 +58,7 @@ def queue_message(
             context=context,
             secrets_=secrets_,
             expires_at=expires_at,
+            withhold=withhold,
         )
 
 
@@ -67,6 +70,7 @@ def _queue(
     context: dict | None,
     secrets_: dict | None,
     expires_at: datetime | None,
+    withhold: bool = False,
 ) -> OutboundMessage:
     context = dict(context or {})
     secret_context = context | (secrets_ or {})
@@ -85,7 +89,7 @@ def _queue(
         preview=_render(template, "body.txt", masked_context),
         expires_at=expires_at,
     )
-    return _store_and_enqueue(message, body=body, html=html)
+    return _store_and_enqueue(message, body=body, html=html, withhold=withhold)
 
 
 def queue_rendered_email(
@@ -98,8 +102,14 @@ def queue_rendered_email(
     return _store_and_enqueue(message, body=body, html=html)
 
 
-def _store_and_enqueue(message: OutboundMessage, *, body: str, html: str) -> OutboundMessage:
+def _store_and_enqueue(
+    message: OutboundMessage, *, body: str, html: str, withhold: bool = False
+) -> OutboundMessage:
     message.set_content(body=body, html=html)
+    if withhold:
+        # Encrypted all the same, kept not at all; its task finds nothing to send.
+        message.status = OutboundMessage.Status.WITHHELD
+        message.encrypted_content = ""
     message.save()
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
