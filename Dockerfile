@@ -21,11 +21,15 @@ RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements-pip.lo
 COPY . .
 # Static files are collected with hashed names at build time; the settings it needs to start
 # are placeholders here, the real ones come from the environment at run time.
-RUN SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghij \
+RUN python -c "from config.signing_keys import new_private_key; print(new_private_key())" \
+      > /tmp/build-key.pem \
+ && SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghij \
     ENCRYPTION_KEYS=collectstatic-only-not-a-secret-0123456789abcdefghij \
+    OIDC_SIGNING_KEYS=/tmp/build-key.pem \
     ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput -v 0 \
+ && rm /tmp/build-key.pem \
  && useradd --create-home --uid 10001 portal \
  && mkdir -p /app/var && chown portal /app/var
 

@@ -90,7 +90,7 @@ bench: $(VENV)/.runtime .venv-bench/.installed
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts verification devices cloud config
+	$(VENV)/bin/mypy accounts verification devices cloud ecosystem config
 	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev

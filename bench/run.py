@@ -30,6 +30,7 @@ import psycopg
 
 from bench import existence, load, report, scripts, stock, wrk
 from bench import identities as ids
+from config.signing_keys import new_private_key
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -559,6 +560,14 @@ class StockRun:
 
 
 # --- The run ----------------------------------------------------------------------------------
+def bench_signing_key(var: Path) -> Path:
+    """The ID tokens' signing key of the run (production settings require one)."""
+    path = var / "oidc-signing-key.pem"
+    if not path.exists():
+        path.write_text(new_private_key())
+    return path
+
+
 def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> dict:
     keep = {
         k: v
@@ -571,6 +580,7 @@ def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> 
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECRET_KEY": "bench-secret-key-" + "x" * 40,
         "ENCRYPTION_KEYS": "bench-encryption-key-" + "y" * 40,
+        "OIDC_SIGNING_KEYS": str(bench_signing_key(var)),
         "ALLOWED_HOSTS": ids.HOST,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

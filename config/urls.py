@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("cloud.urls")),
     path("", include("devices.urls")),
     path("captcha/", include("captcha.urls")),
+    # Ecosystem sign-in (SPEC 12): discovery, JWKS, authorize, device, token, userinfo.
+    path("", include("allauth.idp.urls")),
     # Staff change their password where everyone does: re-authentication, log and notice.
     path("admin/password_change/", lambda request: redirect("account_change_password")),
     path("admin/", admin.site.urls),

@@ -15,6 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from config.signing_keys import signing_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.idp.oidc",
     "captcha",
     "phonenumber_field",
     "rest_framework",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "devices",
     "cloud",
+    "ecosystem",
 ]
 
 MIDDLEWARE = [
@@ -537,3 +540,18 @@ if not ENCRYPTION_KEYS:
     ENCRYPTION_KEYS = ["dev-only-encryption-key-do-not-use-in-production"]
 if not DEBUG and any(len(key) < 32 for key in ENCRYPTION_KEYS):
     raise ImproperlyConfigured("Each of ENCRYPTION_KEYS must have at least 32 characters.")
+
+# --- Ecosystem sign-in: the OpenID Connect provider (allauth.idp.oidc; docs/ecosystem.md) ---------
+IDP_OIDC_ADAPTER = "ecosystem.adapter.PortalOIDCAdapter"
+# PEM files, newest first: the newest signs ID tokens, all are published (config/signing_keys.py).
+# Production requires it; in development a key is made once under VAR_DIR.
+OIDC_SIGNING_KEYS = env_list("OIDC_SIGNING_KEYS", [])
+IDP_OIDC_PRIVATE_KEYS = signing_keys(OIDC_SIGNING_KEYS, var_dir=VAR_DIR, debug=DEBUG)
+IDP_OIDC_ID_TOKEN_EXPIRES_IN = 5 * 60
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env_int("OIDC_ACCESS_TOKEN_TTL", 60 * 60, minimum=60)
+# A refresh token is used once: each use returns a new one (a reused one ends the grant).
+IDP_OIDC_ROTATE_REFRESH_TOKEN = True
+IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env_int("OIDC_REFRESH_TOKEN_TTL", 90 * 24 * 60 * 60, minimum=60)
+IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = 60
+IDP_OIDC_DEVICE_CODE_EXPIRES_IN = 10 * 60
+IDP_OIDC_DEVICE_CODE_INTERVAL = 5

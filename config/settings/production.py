@@ -21,7 +21,14 @@ from config.settings.base import DEBUG, MAP_TILE_URL, MIDDLEWARE  # noqa: E402
 
 if DEBUG:
     raise ImproperlyConfigured("Production settings run with DEBUG=0.")
-for required in ("SECRET_KEY", "ENCRYPTION_KEYS", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+for required in (
+    "SECRET_KEY",
+    "ENCRYPTION_KEYS",
+    "OIDC_SIGNING_KEYS",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+):
     if not env_str(required):
         raise ImproperlyConfigured(f"{required} must be set in production.")
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from config.signing_keys import new_private_key
+
 HOST = "portal.test"
 PRODUCTION_KEY = "production-test-key-" + "k9Q2xV7mL4pR8sT1wZ6bN3cF5hJ0dG"
 PRODUCTION_ENCRYPTION_KEY = "production-encryption-key-" + "Zr4Hq8Wn2Lk6Tp0Vy3Bs7Dm1"
@@ -13,6 +15,8 @@ PRODUCTION_ENCRYPTION_KEY = "production-encryption-key-" + "Zr4Hq8Wn2Lk6Tp0Vy3Bs
 
 def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     db = settings.DATABASES["default"]
+    signing_key = tmp_path / "oidc-signing-key.pem"
+    signing_key.write_text(new_private_key())
     env = {
         key: value
         for key, value in os.environ.items()
@@ -22,6 +26,7 @@ def production_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": PRODUCTION_KEY,
         "ENCRYPTION_KEYS": PRODUCTION_ENCRYPTION_KEY,
+        "OIDC_SIGNING_KEYS": str(signing_key),
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         # A Redis server of its own: no worker of the suite consumes the server's tasks.

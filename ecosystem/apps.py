@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class EcosystemConfig(AppConfig):
+    """Ecosystem sign-in: the portal as the OpenID Connect provider of the ecosystem's other
+    apps (allauth.idp.oidc), and the person's view of the apps with access."""
+
+    name = "ecosystem"
