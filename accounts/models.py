@@ -134,7 +134,17 @@ class Consent(models.Model):
         return f"{self.user} accepted terms {self.terms_version}"
 
 
-SUMMARY_KEYS = ("method", "contact", "device", "command", "category", "action", "state", "reason")
+SUMMARY_KEYS = (
+    "method",
+    "contact",
+    "device",
+    "app",
+    "command",
+    "category",
+    "action",
+    "state",
+    "reason",
+)
 # Details stored in English words the portal chose (not names people typed), translated when
 # shown: the person may read their log in another language than it was written in.
 TRANSLATED_KEYS = ("method", "command", "category", "action", "state")
@@ -166,6 +176,9 @@ class SecurityEvent(models.Model):
         DEVICE_COMMAND = "device_command", _("Find Device")
         CLOUD_SYNC = "cloud_sync", _("Cloud sync changed")
         SUPPORT_ACTION = "support_action", _("Action by support")
+        APP_ALLOWED = "app_allowed", _("App allowed to sign you in")
+        APP_REMOVED = "app_removed", _("App's access removed")
+        APP_ACCESS_ENDED = "app_access_ended", _("App's access ended: a used token was sent again")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

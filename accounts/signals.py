@@ -15,8 +15,9 @@ from accounts.security_log import record_event
 from accounts.web.middleware import note_sign_in
 
 # Sent when staff sign an account out everywhere (suspended, banned, signed out everywhere, a
-# password reset required), so other apps let go of it (devices revoke their tokens) without
-# accounts knowing them.
+# password reset required) and when its password is reset, so other apps let go of it (devices
+# revoke their tokens, the ecosystem's apps lose theirs) without accounts knowing them. With
+# `phones_too=False` (a reset that keeps phones signed in) devices keep theirs.
 signed_out_everywhere = Signal()
 
 

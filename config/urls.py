@@ -24,7 +24,9 @@ urlpatterns = [
     path("", include("cloud.urls")),
     path("", include("devices.urls")),
     path("captcha/", include("captcha.urls")),
-    # Ecosystem sign-in (SPEC 12): discovery, JWKS, authorize, device, token, userinfo.
+    # Ecosystem sign-in (SPEC 12): the apps page and the token endpoint's bookkeeping, then
+    # allauth's provider (discovery, JWKS, authorize, device, token, userinfo).
+    path("", include("ecosystem.urls")),
     path("", include("allauth.idp.urls")),
     # Staff change their password where everyone does: re-authentication, log and notice.
     path("admin/password_change/", lambda request: redirect("account_change_password")),

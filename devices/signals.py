@@ -7,5 +7,6 @@ from devices.enrolment import revoke_device_tokens
 
 
 @receiver(signed_out_everywhere)
-def _revoke_tokens(sender, user, **kwargs) -> None:
-    revoke_device_tokens(user=user)
+def _revoke_tokens(sender, user, phones_too: bool = True, **kwargs) -> None:
+    if phones_too:
+        revoke_device_tokens(user=user)

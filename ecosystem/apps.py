@@ -6,3 +6,6 @@ class EcosystemConfig(AppConfig):
     apps (allauth.idp.oidc), and the person's view of the apps with access."""
 
     name = "ecosystem"
+
+    def ready(self) -> None:
+        from ecosystem import signals  # noqa: F401 - connects the receivers

@@ -63,8 +63,9 @@ def reset_password(
     clear_failed_sign_ins(user)
     for session in UserSession.objects.filter(user=user):
         session.end()
-    if sign_out_devices:
-        signed_out_everywhere.send(sender=User, user=user)
+    # Every app of the ecosystem lets go; phones and tablets only when asked (so a lost one
+    # can still be found).
+    signed_out_everywhere.send(sender=User, user=user, phones_too=sign_out_devices)
     record_event(user=user, kind=SecurityEvent.Kind.PASSWORD_RESET, request=request)
     outgoing.send_security_notice(
         user=user,

@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.forget_old_sign_in_failures",
         "schedule": 24 * 60 * 60,
     },
+    "forget-retired-refresh-tokens": {
+        "task": "ecosystem.tasks.forget_retired_refresh_tokens",
+        "schedule": 24 * 60 * 60,
+    },
 }
 # Cloud storage each account gets unless staff give it more (bytes; default 5 GB).
 CLOUD_DEFAULT_QUOTA_BYTES = env_int("CLOUD_DEFAULT_QUOTA_BYTES", 5 * 1024**3, minimum=1)
@@ -555,3 +559,8 @@ IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env_int("OIDC_REFRESH_TOKEN_TTL", 90 * 24 * 
 IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = 60
 IDP_OIDC_DEVICE_CODE_EXPIRES_IN = 10 * 60
 IDP_OIDC_DEVICE_CODE_INTERVAL = 5
+# Failed token requests (a wrong code or refresh token, a bad client) per IP and minute; then the
+# IP waits (429). Successful ones are not counted: an app's server refreshes for all its users.
+OIDC_TOKEN_FAILURES_PER_IP_PER_MINUTE = env_int(
+    "OIDC_TOKEN_FAILURES_PER_IP_PER_MINUTE", 20, minimum=1
+)
