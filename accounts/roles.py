@@ -15,6 +15,9 @@ MODERATOR_PERMISSIONS = [
     ("verification", "view_deliveryreport"),
     ("cloud", "view_cloudaccount"),
     ("verification", "view_blockedsend"),
+    # The ecosystem's apps and who allowed them: seen, never made or changed.
+    ("allauth_idp_oidc", "view_client"),
+    ("ecosystem", "view_appaccess"),
 ]
 
 

@@ -35,15 +35,16 @@ def _hash(token: str) -> str:
 @transaction.atomic
 def record_tokens_issued(
     request: HttpRequest, *, grant: str, access_token: str, exchanged_refresh_token: str | None
-) -> None:
-    """After the token endpoint issued `access_token` by `grant`."""
+) -> Token | None:
+    """After the token endpoint issued `access_token` by `grant`; returns its record (None
+    for an app acting for itself)."""
     token = (
         Token.objects.select_related("client", "user")
         .filter(type=Token.Type.ACCESS_TOKEN, hash=_hash(access_token))
         .first()
     )
     if token is None or token.user is None or token.client is None:
-        return  # an app acting for itself (client credentials): nobody's access
+        return None  # an app acting for itself (client credentials): nobody's access
     user, client, now = token.user, token.client, timezone.now()
     access, created = AppAccess.objects.get_or_create(
         user=user, client=client, defaults={"scopes": token.get_scopes(), "allowed_at": now}
@@ -71,6 +72,7 @@ def record_tokens_issued(
                 "expires_at": now + timedelta(seconds=lifetime),
             },
         )
+    return token
 
 
 @transaction.atomic

@@ -42,8 +42,43 @@ def register_app(
     public: bool = False,
     first_party: bool = False,
     device_grant: bool = False,
+    logo: str = "",
 ) -> Registered:
     """Register an app. Raises ValidationError with a message a person understands."""
+    client = Client()
+    configure_app(
+        client,
+        name=name,
+        redirect_uris=redirect_uris,
+        public=public,
+        first_party=first_party,
+        device_grant=device_grant,
+        logo=logo,
+    )
+    secret = None if public else new_secret(client)
+    client.save()
+    return Registered(client=client, secret=secret)
+
+
+def new_secret(client: Client) -> str:
+    """A new secret for a confidential app: returned to be shown once, kept only hashed."""
+    secret = get_adapter().generate_client_secret()
+    client.set_secret(secret)
+    return secret
+
+
+def configure_app(
+    client: Client,
+    *,
+    name: str,
+    redirect_uris: list[str],
+    public: bool,
+    first_party: bool,
+    device_grant: bool,
+    logo: str = "",
+) -> None:
+    """Set what staff decide about an app (new or registered), checked; not saved. Every app
+    may ask for the same scopes, answers with codes, and may refresh its tokens."""
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the app a name."))
@@ -58,20 +93,19 @@ def register_app(
         grants.insert(0, Grant.AUTHORIZATION_CODE)
     if device_grant:
         grants.insert(0, Grant.DEVICE_CODE)
-    client = Client(
-        name=name,
-        type=Client.Type.PUBLIC if public else Client.Type.CONFIDENTIAL,
-        skip_consent=first_party,
-    )
+    client.name = name
+    client.type = Client.Type.PUBLIC if public else Client.Type.CONFIDENTIAL
+    client.skip_consent = first_party
+    client.allow_uri_wildcards = False
     client.set_redirect_uris(redirect_uris)
     client.set_scopes(SCOPES)
     client.set_default_scopes(["openid"])
     client.set_grant_types([str(grant) for grant in grants])
     client.set_response_types(["code"])
-    secret = None
-    if not public:
-        secret = get_adapter().generate_client_secret()
-        client.set_secret(secret)
-    client.full_clean(exclude=["secret"])
-    client.save()
-    return Registered(client=client, secret=secret)
+    client.data = {**(client.data or {}), "logo": logo} if logo else client.data
+    client.full_clean(exclude=["secret", "id"])
+
+
+def logo_of(client: Client) -> str:
+    """The app's logo as a data: URI (a PNG made from what staff uploaded), or ""."""
+    return (client.data or {}).get("logo", "") if isinstance(client.data, dict) else ""

@@ -18,11 +18,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from ecosystem import access
+from ecosystem import access, id_tokens
 from ecosystem.adapter import PortalOIDCAdapter
 from ecosystem.models import AppAccess
 
 _FAILURES = "token_failed"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def _failure_limits() -> dict[str, str]:
@@ -53,12 +54,17 @@ def token(request: HttpRequest) -> HttpResponse:
     response = provider.token(request)
     if response.status_code == 200:
         body = json.loads(response.content)
-        access.record_tokens_issued(
+        issued = access.record_tokens_issued(
             request,
             grant=grant,
             access_token=body["access_token"],
             exchanged_refresh_token=refresh_token,
         )
+        if grant == DEVICE_GRANT and issued and "openid" in issued.get_scopes():
+            body["id_token"] = id_tokens.for_device_grant(
+                token=issued, access_token=body["access_token"]
+            )
+            response.content = json.dumps(body).encode()
     elif response.status_code >= 400 and not _still_waiting(response):
         ratelimit.consume(request, **common)
     return response

@@ -155,6 +155,39 @@ def email_client() -> Client:
 
 
 @pytest.fixture
+def staff_client(monkeypatch) -> Client:
+    """A superuser made by `createadmin`, signed in with a second factor (admin needs one)."""
+    from django.core.management import call_command
+
+    from tests.helpers import STAFF_PASSWORD, with_second_factor
+
+    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", STAFF_PASSWORD)
+    call_command("createadmin", email="staff@example.com")
+    client = Client()
+    assert client.login(username="staff@example.com", password=STAFF_PASSWORD)
+    with_second_factor(client)
+    return client
+
+
+@pytest.fixture
+def moderator() -> Client:
+    """A staff member in the Moderators group, signed in with a second factor."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from tests.helpers import GOOD_PASSWORD, sign_up, with_second_factor
+
+    client = Client()
+    sign_up(client, email="mod@example.com")
+    user = User.objects.get(email="mod@example.com")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Moderators"))
+    with_second_factor(client, password=GOOD_PASSWORD)
+    return client
+
+
+@pytest.fixture
 def redis_server_installed():
     """The test starts redis-server itself: a failure with REQUIRE_SERVICES=1 when it is not
     installed, else a skip that says how to install it."""

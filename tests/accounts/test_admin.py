@@ -7,20 +7,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from tests.helpers import STAFF_PASSWORD, code_sent_to, send_code, sign_up, with_second_factor
+from tests.helpers import code_sent_to, send_code, sign_up, with_second_factor
 from verification.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_client(monkeypatch) -> Client:
-    monkeypatch.setitem(os.environ, "ADMIN_PASSWORD", STAFF_PASSWORD)
-    call_command("createadmin", email="staff@example.com")
-    client = Client()
-    assert client.login(username="staff@example.com", password=STAFF_PASSWORD)
-    with_second_factor(client)
-    return client
 
 
 def test_createadmin_makes_a_staff_account_that_signs_in_to_admin(monkeypatch):

@@ -69,7 +69,15 @@ def test_every_message_of_the_source_is_translated_in_chinese_and_hindi(tmp_path
         pytest.fail("makemessages needs GNU gettext: apt-get install gettext (CI installs it)")
     copy = tmp_path / "portal"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "vendor")
-    for folder in ("accounts", "verification", "devices", "cloud", "config", "templates"):
+    for folder in (
+        "accounts",
+        "verification",
+        "devices",
+        "cloud",
+        "ecosystem",
+        "config",
+        "templates",
+    ):
         shutil.copytree(ROOT / folder, copy / folder, ignore=ignore)
     shutil.copytree(ROOT / "static" / "js", copy / "static" / "js")
     shutil.copytree(ROOT / "locale", copy / "locale")

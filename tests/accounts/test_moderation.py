@@ -2,7 +2,6 @@
 Moderators group's least privilege; admin behind the second factor."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,25 +12,12 @@ from tests.helpers import (
     code_sent_to,
     last_message_to,
     sign_in,
-    sign_up,
     with_second_factor,
 )
 from verification.models import DevOutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = "+919876543210"
-
-
-@pytest.fixture
-def moderator() -> Client:
-    client = Client()
-    sign_up(client, email="mod@example.com")
-    user = User.objects.get(email="mod@example.com")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Moderators"))
-    with_second_factor(client, password=GOOD_PASSWORD)
-    return client
 
 
 def device_token() -> str:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "verification", "accounts", "devices", "cloud")
+APPS = ("config", "verification", "accounts", "devices", "cloud", "ecosystem")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

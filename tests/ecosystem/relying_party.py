@@ -71,7 +71,9 @@ def home_app_session(client_id: str, scope: str = "openid phone email profile") 
     )
 
 
-def verified_id_token(id_token: str, *, discovery: dict, client_id: str, nonce: str, access_token):
+def verified_id_token(
+    id_token: str, *, discovery: dict, client_id: str, nonce: str | None, access_token: str
+):
     """Authlib checks the signature against the published JWKS, the issuer, the audience, the
     nonce, the times and the access token's hash."""
     keys = JsonWebKey.import_key_set(requests.get(discovery["jwks_uri"], timeout=10).json())

@@ -216,6 +216,15 @@ def test_a_tv_signs_in_with_the_device_grant_while_the_person_approves(
         device_code=started["device_code"],
     )
     assert token["refresh_token"]
+    claims = verified_id_token(
+        token["id_token"],
+        discovery=discovery,
+        client_id=home_app.id,
+        nonce=None,
+        access_token=token["access_token"],
+    )
+    assert claims["sub"] == owner.account_id
+    assert claims["phone_number"] == PHONE
     session.token = token
     userinfo = session.get(discovery["userinfo_endpoint"], timeout=10).json()
     assert userinfo == {
