@@ -67,17 +67,17 @@ class AppForm(forms.ModelForm):
             raise ValidationError(_("The logo is larger than 200 KB."))
         from PIL import Image
 
-        image = Image.open(upload)
-        if image.format not in ("PNG", "JPEG"):
+        opened = Image.open(upload)
+        if opened.format not in ("PNG", "JPEG"):
             raise ValidationError(_("The logo must be a PNG or JPEG picture."))
-        image = image.convert("RGBA")
+        image = opened.convert("RGBA")
         image.thumbnail((LOGO_SIZE, LOGO_SIZE))
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         uris = [line.strip() for line in cleaned.get("redirect_uris_text", "").splitlines()]
         try:
             actions.configure_app(
@@ -119,7 +119,7 @@ class AppAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    _("The app's secret is shown this once: {}"),
+                    str(_("The app's secret is shown this once: {}")),
                     format_html('<input readonly size="56" value="{}">', secret),
                 ),
                 level=messages.WARNING,
