@@ -41,5 +41,14 @@ def device_token(i: int) -> str:
     return f"bench-device-token-{i:010d}-{'t' * 16}"
 
 
+# The smart-home app every seeded account signed in to (ecosystem sign-in), and each account's
+# refresh token there as seeded (the bench's refresh scenario rotates it).
+HOME_APP_ID = "bench-home-app"
+
+
+def refresh_token(i: int) -> str:
+    return f"bench-refresh-token-{i:010d}-{'r' * 24}"
+
+
 def stock_email(i: int) -> str:
     return f"user{i}@bench.test"

@@ -347,6 +347,40 @@ class PortalScenarios:
 
         return operation
 
+    def refresh_app_token(self) -> Operation:
+        """The smart-home app refreshes one account's tokens (ecosystem sign-in): each refresh
+        token is used once and replaced, so every account is refreshed by one operation at a
+        time, in turn."""
+        idle: asyncio.Queue = asyncio.Queue()
+        current: dict[int, str] = {}
+        for i in self.password_only_list:
+            idle.put_nowait(i)
+        path = "/identity/o/api/token"
+
+        async def operation() -> None:
+            i = await idle.get()
+            try:
+                async with self.t.http.post(
+                    f"{self.t.base}{path}",
+                    data={
+                        "grant_type": "refresh_token",
+                        "refresh_token": current.get(i, ids.refresh_token(i)),
+                        "client_id": ids.HOME_APP_ID,
+                    },
+                    headers={"Host": self.t.host, "X-Forwarded-Proto": "https"},
+                ) as answer:
+                    body = await answer.json()
+                    self.t.count_queries(
+                        f"POST {path} (refresh)", _queries(answer.headers.get("X-Bench-Queries"))
+                    )
+                    if answer.status != 200:
+                        raise Failed(f"{answer.status} {body}")
+                    current[i] = body["refresh_token"]
+            finally:
+                idle.put_nowait(i)
+
+        return operation
+
     def _device_headers(self, i: int) -> dict[str, str]:
         return {
             "Host": self.t.host,

@@ -401,6 +401,12 @@ async def drive_portal(
                 script=lambda: scripts.poll(portal, pending=True),
             ),
             Scenario("sms", "Send a sign-up code by SMS", lambda: portal.send_code(sms_pool), 16),
+            Scenario(
+                "app_refresh",
+                "App token refresh (ecosystem sign-in)",
+                portal.refresh_app_token,
+                16,
+            ),
         ]
         results = {}
         for scenario in scenarios:

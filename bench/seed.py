@@ -5,7 +5,8 @@
 Accounts are inserted in bulk with one password hash computed once (a bench shortcut: hashing
 10,000 passwords would take minutes and prove nothing). Each account has a phone number, the
 browser it signed in from before (so a sign-in is not "from a new browser", which would text a
-notice) and one device with a token; odd accounts have an authenticator app.
+notice) and one device with a token; odd accounts have an authenticator app. Each account
+has also signed in to the bench's smart-home app (ecosystem sign-in): it holds a refresh token.
 """
 
 import argparse
@@ -15,6 +16,8 @@ import django
 
 
 def seed(accounts: int) -> None:
+    from allauth.idp.oidc.adapter import get_adapter as oidc_adapter
+    from allauth.idp.oidc.models import Client, Token
     from allauth.mfa.models import Authenticator
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
@@ -25,10 +28,18 @@ def seed(accounts: int) -> None:
     from config import crypto
     from devices.enrolment import hardware_hash, token_hash
     from devices.models import Command, Device
+    from ecosystem.actions import register_app
+    from ecosystem.models import AppAccess
 
     password = make_password(ids.PASSWORD)
     now = timezone.now()
     batch = 2000
+    home_app = register_app(
+        name="Bench Home", redirect_uris=["https://home.bench.test/cb"], public=True
+    ).client
+    Client.objects.filter(pk=home_app.pk).update(id=ids.HOME_APP_ID)
+    home_app = Client.objects.get(pk=ids.HOME_APP_ID)
+    scopes = "openid\nphone"
     with transaction.atomic():
         for start in range(0, accounts, batch):
             numbers = range(start, min(start + batch, accounts))
@@ -71,6 +82,20 @@ def seed(accounts: int) -> None:
                     last_seen_at=now,
                 )
                 for i, user in zip(numbers, users, strict=True)
+            )
+            Token.objects.bulk_create(
+                Token(
+                    type=Token.Type.REFRESH_TOKEN,
+                    hash=oidc_adapter().hash_token(ids.refresh_token(i)),
+                    client=home_app,
+                    user=user,
+                    scopes=scopes,
+                    expires_at=now + timedelta(days=90),
+                )
+                for i, user in zip(numbers, users, strict=True)
+            )
+            AppAccess.objects.bulk_create(
+                AppAccess(user=user, client=home_app, scopes=["openid", "phone"]) for user in users
             )
         busy = User.objects.get(account_id=ids.account_id(ids.LOG_50_EVENTS))
         SecurityEvent.objects.bulk_create(

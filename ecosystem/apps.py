@@ -9,3 +9,6 @@ class EcosystemConfig(AppConfig):
 
     def ready(self) -> None:
         from ecosystem import signals  # noqa: F401 - connects the receivers
+        from ecosystem.signing import parse_keys_once
+
+        parse_keys_once()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from ecosystem import access, id_tokens
+from ecosystem.actions import SCOPES
 from ecosystem.adapter import PortalOIDCAdapter
 from ecosystem.models import AppAccess
 
@@ -98,7 +99,7 @@ def apps(request: HttpRequest) -> HttpResponse:
     accesses = [
         {
             "access": entry,
-            "sees": [shown[scope] for scope in entry.scopes if scope in shown],
+            "sees": [shown[scope] for scope in SCOPES if scope in entry.scopes],
         }
         for entry in AppAccess.objects.filter(user=user)
         .select_related("client")

@@ -188,6 +188,18 @@ def moderator() -> Client:
 
 
 @pytest.fixture
+def home_app():
+    """The smart-home app, registered for ecosystem sign-in: public (PKCE), with the device
+    grant, its callback at tests.ecosystem.relying_party.REDIRECT_URI."""
+    from ecosystem.actions import register_app
+    from tests.ecosystem.relying_party import REDIRECT_URI
+
+    return register_app(
+        name="Mi Home", redirect_uris=[REDIRECT_URI], public=True, device_grant=True
+    ).client
+
+
+@pytest.fixture
 def redis_server_installed():
     """The test starts redis-server itself: a failure with REQUIRE_SERVICES=1 when it is not
     installed, else a skip that says how to install it."""

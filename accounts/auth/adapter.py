@@ -45,6 +45,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "Sign-in with this password is locked after too many failed attempts. "
             "Reset your password with a code to unlock it."
         ),
+        # The code a TV shows, typed on the device page (ecosystem sign-in).
+        "incorrect_code": _("That code isn't right. Check the code on your device and try again."),
     }
 
     # --- Phone numbers: stored on User.phone, verified when the account was created -----------

@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import requests
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -18,6 +19,7 @@ from accounts.actions.moderation import moderate
 from accounts.models import ModerationAction, User
 from devices.enrolment import enroll_device
 from devices.locations import Fix, record_locations
+from ecosystem.actions import register_app
 from tests.browser.accessibility import Findings, audit, new_audit_context
 from tests.browser.pages import totp_code
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_up
@@ -178,6 +180,47 @@ def audit_signed_in_pages(page: Page, findings: Findings, user: User) -> list[st
     return recovery_codes
 
 
+def audit_ecosystem_pages(page: Page, findings: Findings) -> None:
+    """Ecosystem sign-in: the apps page empty, the consent page, the app on the apps page, the
+    device grant's pages and the provider's error page."""
+    app = register_app(
+        name="Mi Home", redirect_uris=["http://127.0.0.1:9/cb"], public=True, device_grant=True
+    ).client
+    # The home app's own page (nothing listens there): answered in the browser.
+    page.route("http://127.0.0.1:9/**", lambda route: route.fulfill(body="<p>Mi Home</p>"))
+    page.goto("/account/apps/")
+    audit(page, "apps-empty", findings)
+    authorize = (
+        f"/identity/o/authorize?response_type=code&client_id={app.id}"
+        "&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid+phone+email+profile"
+        "&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        "&code_challenge_method=S256"
+    )
+    page.goto(authorize)
+    audit(page, "oidc-consent", findings)
+    page.locator("button[name=action][value=grant]").click()
+    expect(page).to_have_url(re.compile(r"^http://127\.0\.0\.1:9/cb\?code="))
+    page.goto("/account/apps/")
+    audit(page, "apps", findings)
+    page.goto(authorize.replace("%2Fcb", "%2Felsewhere"))
+    audit(page, "oidc-error", findings)
+
+    base = re.match(r"https?://[^/]+", page.url).group(0)
+    started = requests.post(
+        f"{base}/identity/o/api/device/code", data={"client_id": app.id}, timeout=10
+    ).json()
+    page.goto("/identity/o/device")
+    audit(page, "device-code", findings)
+    page.locator("#id_code").fill("WRONG-CODE")
+    submit(page)
+    audit(page, "device-code-error", findings)
+    page.goto(f"/identity/o/device?code={started['user_code']}")
+    audit(page, "device-confirm", findings)
+    page.locator("button[name=action][value=confirm]").click()
+    page.wait_for_load_state("load")
+    audit(page, "device-confirmed", findings)
+
+
 def audit_signing_in(page: Page, findings: Findings, recovery_code: str) -> None:
     page.goto("/accounts/login/")
     audit(page, "sign-in", findings)
@@ -246,6 +289,7 @@ def test_every_page_passes_axe_and_fits_360_px(browser, live_server, settings, l
         page = signed_in.new_page()
         sign_up_with_errors_on_the_way(page, findings)
         recovery_codes = audit_signed_in_pages(page, findings, User.objects.get(phone=PHONE))
+        audit_ecosystem_pages(page, findings)
         other = signed_out.new_page()
         audit_signed_out_pages(other, findings)
         audit_signing_in(other, findings, recovery_codes.pop())
@@ -253,7 +297,7 @@ def test_every_page_passes_axe_and_fits_360_px(browser, live_server, settings, l
         signed_in.close()
         signed_out.close()
 
-    assert len(findings.pages) >= 40, findings.pages
+    assert len(findings.pages) >= 49, findings.pages
     assert not findings.problems, findings.report()
 
 

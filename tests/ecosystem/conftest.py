@@ -1,12 +1,11 @@
 """Fixtures of the ecosystem sign-in tests: the live portal as issuer, its discovery document,
-the account and the registered home app."""
+and the account (the home app is the suite's: tests/conftest.py)."""
 
 import pytest
 import requests
 
 from accounts.models import User
-from ecosystem.actions import register_app
-from tests.ecosystem.relying_party import EMAIL, PHONE, REDIRECT_URI
+from tests.ecosystem.relying_party import EMAIL, PHONE
 from tests.helpers import GOOD_PASSWORD
 
 
@@ -27,10 +26,3 @@ def discovery(portal) -> dict:
 @pytest.fixture
 def owner():
     return User.objects.create_user(phone=PHONE, email=EMAIL, password=GOOD_PASSWORD, language="en")
-
-
-@pytest.fixture
-def home_app():
-    return register_app(
-        name="Mi Home", redirect_uris=[REDIRECT_URI], public=True, device_grant=True
-    ).client

@@ -72,3 +72,15 @@ def test_production_refuses_to_start_without_a_signing_key(tmp_path):
     )
     assert result.returncode != 0
     assert "OIDC_SIGNING_KEYS must be set in production." in result.stderr
+
+
+def test_a_signing_key_is_parsed_once_per_process(settings, key_files, tmp_path):
+    from allauth.core.internal import jwkkit
+
+    new, _ = key_files
+    settings.IDP_OIDC_PRIVATE_KEYS = signing_keys([str(new)], var_dir=tmp_path, debug=False)
+    first_jwk, first_key = jwkkit.load_jwk_from_pem(new.read_text())
+    first_jwk["use"] = "sig"  # a caller adding to its copy changes nobody else's
+    second_jwk, second_key = jwkkit.load_jwk_from_pem(new.read_text())
+    assert second_key is first_key
+    assert "use" not in second_jwk
