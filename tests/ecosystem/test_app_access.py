@@ -155,3 +155,35 @@ def test_failed_token_requests_are_limited_per_ip(portal, discovery, settings, h
         for _ in range(4)
     ]
     assert statuses == [400, 400, 400, 429]
+
+
+def test_a_deleted_app_can_no_longer_refresh(discovery, owner, home_app, signed_in_app):
+    _, session = signed_in_app
+    home_app.delete()  # staff remove the app in admin: its tokens go with it
+    answer = refresh(session, discovery)
+    assert answer.status_code in (400, 401)
+    assert answer.json()["error"] in ("invalid_client", "invalid_grant")
+    assert session.get(discovery["userinfo_endpoint"], timeout=10).status_code == 401
+
+
+def test_a_suspended_account_cannot_allow_an_app(portal, discovery, owner, home_app):
+    staff = User.objects.create_superuser(email="staff@example.com", password=GOOD_PASSWORD)
+    moderate(
+        user=owner,
+        actor=staff,
+        action=ModerationAction.Action.SUSPEND,
+        reason="Reported",
+        until=timezone.now() + timedelta(days=1),
+    )
+    person = Person(portal)
+    session = home_app_session(home_app.id)
+    url, _ = session.create_authorization_url(
+        discovery["authorization_endpoint"], code_verifier=secrets.token_urlsafe(48)
+    )
+    login = person.open(url)
+    assert login.status_code == 302 and "/accounts/login/" in login.headers["Location"]
+    page = person.http.get(f"{portal}{login.headers['Location']}", timeout=10)
+    answer = person.post_form(page.url, page.text, {"login": PHONE, "password": GOOD_PASSWORD})
+    assert answer.status_code == 403  # told it is suspended, and not signed in
+    assert person.open(url).headers["Location"].startswith("/accounts/login/")
+    assert not AppAccess.objects.filter(user=owner).exists()
