@@ -11,6 +11,7 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from ecosystem.actions import register_app
 from tests.ecosystem.relying_party import (
     EMAIL,
     PHONE,
@@ -232,3 +233,19 @@ def test_a_tv_signs_in_with_the_device_grant_while_the_person_approves(
         "phone_number": PHONE,
         "phone_number_verified": True,
     }
+
+
+def test_a_first_party_app_skips_the_consent_page(portal, discovery, owner):
+    store = register_app(
+        name="Mi Store", redirect_uris=[REDIRECT_URI], public=True, first_party=True
+    ).client
+    person = Person(portal)
+    person.sign_in()
+    session = home_app_session(store.id)
+    url, state = session.create_authorization_url(
+        discovery["authorization_endpoint"], code_verifier=secrets.token_urlsafe(48)
+    )
+    answer = person.open(url)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(REDIRECT_URI)
+    assert f"state={state}" in answer.headers["Location"]
