@@ -4,6 +4,7 @@ where to fix it. Steps owned by other apps (cloud sync, Find Device) are named i
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -47,6 +48,19 @@ def recovery_email(user: User) -> Step:
         state=phones.mask_email(email) if email else str(_("Not set")),
         action=str(_("Change") if email else _("Add a recovery email")),
         url=reverse("recovery_email"),
+    )
+
+
+def passkey(user: User) -> Step:
+    count = Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).count()
+    return Step(
+        title=str(_("Passkey")),
+        done=bool(count),
+        state=str(
+            _("Signs in without a password") if count else _("Sign in without typing a password")
+        ),
+        action=str(_("Manage") if count else _("Add a passkey")),
+        url=reverse("mfa_list_webauthn" if count else "mfa_add_webauthn"),
     )
 
 

@@ -176,6 +176,8 @@ class SecurityEvent(models.Model):
         DEVICE_COMMAND = "device_command", _("Find Device")
         CLOUD_SYNC = "cloud_sync", _("Cloud sync changed")
         SUPPORT_ACTION = "support_action", _("Action by support")
+        PASSKEY_ADDED = "passkey_added", _("Passkey added")
+        PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
         APP_ALLOWED = "app_allowed", _("App allowed to sign you in")
         APP_REMOVED = "app_removed", _("App's access removed")
         APP_ACCESS_ENDED = "app_access_ended", _("App's access ended: a used token was sent again")

@@ -45,12 +45,16 @@ def _password_changed(sender, request, user, **kwargs) -> None:
 def _authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
     if authenticator.type == Authenticator.Type.TOTP:
         security.second_factor_turned_on(request, user=user, method="app")
+    elif authenticator.type == Authenticator.Type.WEBAUTHN:
+        security.passkey_added(request, user=user, name=str(authenticator))
 
 
 @receiver(mfa_signals.authenticator_removed)
 def _authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
     if authenticator.type == Authenticator.Type.TOTP:
         security.second_factor_turned_off(request, user=user, method="app")
+    elif authenticator.type == Authenticator.Type.WEBAUTHN:
+        security.passkey_removed(request, user=user, name=str(authenticator))
 
 
 @receiver(mfa_signals.authentication_failed)

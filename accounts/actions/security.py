@@ -70,6 +70,20 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
     )
 
 
+def passkey_added(request: HttpRequest, *, user: User, name: str) -> None:
+    record_event(user=user, kind=Kind.PASSKEY_ADDED, request=request, device=name)
+    outgoing.send_security_notice(
+        user=user, notice="passkey_added", context={"name": name, "when": _now()}
+    )
+
+
+def passkey_removed(request: HttpRequest, *, user: User, name: str) -> None:
+    record_event(user=user, kind=Kind.PASSKEY_REMOVED, request=request, device=name)
+    outgoing.send_security_notice(
+        user=user, notice="passkey_removed", context={"name": name, "when": _now()}
+    )
+
+
 @transaction.atomic
 def enable_sms_second_factor(request: HttpRequest, *, user: User, code: str) -> bool:
     """Turn on the SMS method once the first code sent with its new secret is entered.

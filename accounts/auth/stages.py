@@ -7,6 +7,7 @@ from allauth.account.app_settings import EmailVerificationMethod
 from allauth.account.stages import LoginStage
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.mfa.internal.constants import LoginStageKey
+from allauth.mfa.webauthn.internal.flows import did_use_passwordless_login
 
 from accounts.rules.second_factor import second_factor_methods
 from accounts.rules.trusted_browsers import is_trusted_browser
@@ -20,6 +21,8 @@ class SecondFactorStage(LoginStage):
         user = self.login.user
         if user is None or not second_factor_methods(user):
             return None, True
+        if did_use_passwordless_login(self.request, user):
+            return None, True  # a passkey proves both what the person has and is (or knows)
         if is_trusted_browser(self.request, user):
             return None, True
         self.state["authentication_required"] = True

@@ -59,6 +59,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             "sms_on": "sms" in methods,
             "sms_phone": phones.mask(phone) if phone else "",
             "recovery_codes_left": _unused_recovery_codes(user) if methods else None,
+            "passkeys": Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.WEBAUTHN
+            ).count(),
         },
     )
 

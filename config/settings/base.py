@@ -317,7 +317,11 @@ SIGN_IN_FAILURES_FORGOTTEN_AFTER = env_int(
     "SIGN_IN_FAILURES_FORGOTTEN_AFTER", 30 * 24 * 60 * 60, minimum=60 * 60
 )
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys (allauth's WebAuthn): "Sign in with a passkey" with no password, and a passkey as a
+# second factor. WebAuthn needs https, except on this machine in development (http://127.0.0.1).
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_ADAPTER = "accounts.auth.adapter.MFAAdapter"
 MFA_TOTP_ISSUER = "Account Portal"
 MFA_RECOVERY_CODES_SHOW_ONCE = True
@@ -332,6 +336,7 @@ ACCOUNT_CHECKUP_STEPS = [
     "accounts.checkup.recovery_phone",
     "accounts.checkup.recovery_email",
     "accounts.checkup.two_factor",
+    "accounts.checkup.passkey",
     "cloud.checkup.cloud_sync",
     "devices.checkup.find_device",
 ]

@@ -17,18 +17,19 @@ def reauthenticate(client, next_url: str, password: str = GOOD_PASSWORD):
     )
 
 
-def test_the_checkup_lists_the_five_next_steps_each_with_a_working_link(phone_client):
+def test_the_checkup_lists_the_six_next_steps_each_with_a_working_link(phone_client):
     page = phone_client.get("/account/")
     steps = page.context["steps"]
     assert [step.title for step in steps] == [
         "Recovery phone",
         "Recovery email",
         "Two-factor authentication",
+        "Passkey",
         "Cloud sync",
         "Find Device",
     ]
     # New accounts back up contacts, messages, call history and notes from the start.
-    assert [step.done for step in steps] == [False, False, False, True, False]
+    assert [step.done for step in steps] == [False, False, False, False, True, False]
     for step in steps:
         followed = phone_client.get(step.url, follow=True)
         assert followed.status_code == 200, step.url

@@ -60,7 +60,7 @@ def sign_in(page: Page, login: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Phone number, email or account ID").fill(login)
     page.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/$"))
 
 

@@ -97,7 +97,7 @@ def test_phone_sign_up_in_chinese_with_the_switcher_and_it_comes_back_after_sign
     expect(other.get_by_role("heading", level=1)).to_have_text("Sign in")
     other.get_by_label("Phone number, email or account ID").fill("+86 138 0013 8000")
     other.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
-    other.get_by_role("button", name="Sign in").click()
+    other.get_by_role("button", name="Sign in", exact=True).click()
     expect(other).to_have_url(re.compile(r"/account/$"))
     expect(other.get_by_role("heading", level=1)).to_have_text("我的账号")
     other.get_by_role("button", name="退出登录").click()

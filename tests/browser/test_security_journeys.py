@@ -95,7 +95,7 @@ def enter_password(page: Page, login: str, password: str = GOOD_PASSWORD) -> Non
     page.goto("/accounts/login/")
     page.get_by_label("Phone number, email or account ID").fill(login)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def confirm_with_password(page: Page) -> None:

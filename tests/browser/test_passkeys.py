@@ -1,0 +1,88 @@
+"""Passkeys in Chromium with a virtual authenticator (the DevTools Protocol's WebAuthn domain,
+through Playwright's CDP session): add one behind re-authentication, sign out, sign in with it
+and no password, remove it; each change in the security log and told to the person."""
+
+import re
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from accounts.models import SecurityEvent, User
+from tests.browser.pages import ARTIFACTS, sign_in, sign_out
+from tests.helpers import GOOD_PASSWORD, sign_up
+from verification.models import DevOutboxMessage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = "+919876543210"
+
+
+def with_virtual_authenticator(page: Page) -> str:
+    """A platform authenticator (like a phone's or laptop's) that keeps passkeys and verifies
+    the person at once; returns its id."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return added["authenticatorId"]
+
+
+def confirm_with_password(page: Page) -> None:
+    expect(page).to_have_url(re.compile(r"/(account/verify|accounts/reauthenticate)/"))
+    page.locator("#id_password").fill(GOOD_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+
+
+def test_a_passkey_is_added_signs_in_without_a_password_and_is_removed(portal: Page):
+    sign_up(Client(), phone="98765 43210")
+    user = User.objects.get(phone=PHONE)
+    with_virtual_authenticator(portal)
+    sign_in(portal, PHONE)
+
+    portal.goto("/account/two-factor/")
+    portal.get_by_role("link", name="Add a passkey").click()
+    confirm_with_password(portal)
+    expect(portal.get_by_role("heading", level=1)).to_have_text("Add a passkey")
+    portal.get_by_label("Name").fill("Asha's laptop")
+    portal.screenshot(path=str(ARTIFACTS / "passkey-add.png"), full_page=True)
+    portal.get_by_role("button", name="Add a passkey").click()
+    # The first passkey comes with recovery codes, shown once.
+    expect(portal).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    portal.goto("/accounts/2fa/webauthn/")
+    expect(portal.get_by_text("Asha's laptop")).to_be_visible()
+    portal.screenshot(path=str(ARTIFACTS / "passkey-list.png"), full_page=True)
+    kinds = SecurityEvent.Kind
+    assert SecurityEvent.objects.filter(user=user, kind=kinds.PASSKEY_ADDED).count() == 1
+    assert DevOutboxMessage.objects.filter(to=PHONE, body__contains="Asha's laptop").exists()
+
+    portal.goto("/account/")
+    sign_out(portal)
+    portal.goto("/accounts/login/")
+    portal.get_by_role("button", name="Sign in with a passkey").click()
+    expect(portal).to_have_url(re.compile(r"/account/$"))
+    assert SecurityEvent.objects.filter(user=user, kind=kinds.SIGNED_IN).count() >= 2
+
+    portal.goto("/accounts/2fa/webauthn/")
+    portal.get_by_role("link", name="Remove: Asha's laptop").click()
+    if "/reauthenticate/" in portal.url or "/account/verify/" in portal.url:
+        confirm_with_password(portal)
+    portal.get_by_role("button", name="Remove").click()
+    expect(portal.get_by_text("You have no passkey yet.")).to_be_visible()
+    assert SecurityEvent.objects.filter(user=user, kind=kinds.PASSKEY_REMOVED).count() == 1
+
+    # Losing every passkey locks nobody out: the password still signs in.
+    portal.goto("/account/")
+    sign_out(portal)
+    sign_in(portal, PHONE)
