@@ -66,7 +66,7 @@ def passkey(user: User) -> Step:
 
 def two_factor(user: User) -> Step:
     methods = second_factor_methods(user)
-    names = {"app": _("authenticator app"), "sms": _("SMS")}
+    names = {"app": _("authenticator app"), "sms": _("SMS"), "passkey": _("passkey")}
     return Step(
         title=str(_("Two-factor authentication")),
         done=bool(methods),

@@ -51,19 +51,29 @@ def _second_factors() -> str:
     return (
         f"SELECT EXISTS(SELECT 1 FROM {app.db_table} WHERE {user} = %s AND {kind} = %s),"  # noqa: S608
         f" EXISTS(SELECT 1 FROM {sms.db_table}"
-        f" WHERE {sms.get_field('user').column} = %s AND {enabled} IS NOT NULL)"
+        f" WHERE {sms.get_field('user').column} = %s AND {enabled} IS NOT NULL),"
+        f" EXISTS(SELECT 1 FROM {app.db_table} WHERE {user} = %s AND {kind} = %s)"
     )
 
 
 _SECOND_FACTORS = _second_factors()
 
 
-def second_factors_on(user_id: int) -> tuple[bool, bool]:
-    """(authenticator app on, SMS codes on), in one query: every sign-in asks."""
+def second_factors_on(user_id: int) -> tuple[bool, bool, bool]:
+    """(authenticator app on, SMS codes on, a passkey), in one query: every sign-in asks."""
     with connection.cursor() as cursor:
-        cursor.execute(_SECOND_FACTORS, [user_id, Authenticator.Type.TOTP.value, user_id])
-        app, sms = cursor.fetchone()
-    return bool(app), bool(sms)
+        cursor.execute(
+            _SECOND_FACTORS,
+            [
+                user_id,
+                Authenticator.Type.TOTP.value,
+                user_id,
+                user_id,
+                Authenticator.Type.WEBAUTHN.value,
+            ],
+        )
+        app, sms, passkey = cursor.fetchone()
+    return bool(app), bool(sms), bool(passkey)
 
 
 # --- Sign-in -------------------------------------------------------------------------------------

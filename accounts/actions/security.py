@@ -71,6 +71,14 @@ def second_factor_turned_off(request: HttpRequest, *, user: User, method: str) -
 
 
 def passkey_added(request: HttpRequest, *, user: User, name: str) -> None:
+    """A passkey signs in on its own and serves as a second factor (allauth makes recovery
+    codes with the first one)."""
+    if user.must_set_up_second_factor:
+        User.objects.filter(pk=user.pk).update(must_set_up_second_factor=False)
+        user.must_set_up_second_factor = False
+    # The person just used it (the browser verified them to make it): a fresh second factor,
+    # so the recovery codes made with it can be shown at once.
+    record_authentication(request, user, "mfa", type="webauthn", reauthenticated=True)
     record_event(user=user, kind=Kind.PASSKEY_ADDED, request=request, device=name)
     outgoing.send_security_notice(
         user=user, notice="passkey_added", context={"name": name, "when": _now()}
@@ -78,6 +86,8 @@ def passkey_added(request: HttpRequest, *, user: User, name: str) -> None:
 
 
 def passkey_removed(request: HttpRequest, *, user: User, name: str) -> None:
+    if not second_factor_methods(user):
+        Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).delete()
     record_event(user=user, kind=Kind.PASSKEY_REMOVED, request=request, device=name)
     outgoing.send_security_notice(
         user=user, notice="passkey_removed", context={"name": name, "when": _now()}

@@ -54,7 +54,9 @@ def methods_for(user: User, *, second_factor: bool) -> list[str]:
     second factor is SMS only: their phone may be the one lost), 'code' (a code to the phone
     or email, only for a person without a password)."""
     factors = second_factor_methods(user)
-    if factors == ["sms"] and has_recovery_codes(user):
+    if "app" not in factors and factors and has_recovery_codes(user):
+        # Without the app, recovery codes are typed on their own (the phone or the passkey
+        # may be the one lost).
         factors.append("recovery")
     if second_factor and factors:
         return factors

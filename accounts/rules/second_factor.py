@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import pyotp
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm, ReauthenticateWebAuthnForm
+from allauth.mfa.webauthn.internal import auth as webauthn_auth
 from django.conf import settings
 from django.db import transaction
 from django.forms.utils import ErrorList
@@ -42,9 +44,17 @@ class NoPhone(Exception):  # noqa: N818 - reads as a condition
 
 
 def second_factor_methods(user: User) -> list[str]:
-    """'app' and/or 'sms', in that order: the second factors this person has on."""
-    app, sms = queries.second_factors_on(user.pk)
-    return [method for method, on in (("app", app), ("sms", sms)) if on]
+    """'app', 'sms' and/or 'passkey', in that order: the second factors this person has on."""
+    app, sms, passkey = queries.second_factors_on(user.pk)
+    return [m for m, on in (("app", app), ("sms", sms), ("passkey", passkey)) if on]
+
+
+def methods_without_a_browser(methods: list[str]) -> list[str]:
+    """The second factors a door without a browser (a phone's sign-in through the device API)
+    can take: a passkey needs the browser's WebAuthn. When a passkey is the only one, the
+    recovery codes that came with it are typed as "app" codes."""
+    usable = [method for method in methods if method != "passkey"]
+    return usable or (["app"] if "passkey" in methods else [])
 
 
 def sms_phone(user: User) -> str:
@@ -108,6 +118,9 @@ def verify_second_factor(request: HttpRequest, user: User, *, method: str, code:
     a browser the session records the second factor (and, for `reauthentication`, that it was
     just confirmed); a device's sign-in has no session to record it in."""
     assert step in STEPS, step
+    if method == "passkey":
+        _verify_passkey(request, user, credential=code, step=step)
+        return
     code = code.strip().replace(" ", "").replace("-", "")
     if method == "sms" and len(code) == 6:
         _verify_sms_code(request, user, code=code, step=step)
@@ -123,6 +136,35 @@ def verify_second_factor(request: HttpRequest, user: User, *, method: str, code:
     if limited(form):
         raise SecondFactorRefused("limited", str(TOO_MANY_CODES))
     raise SecondFactorRefused("incorrect", str(form.errors["code"][0]))
+
+
+def _verify_passkey(request: HttpRequest, user: User, *, credential: str, step: str) -> None:
+    """A passkey's signed answer (the JSON the browser's WebAuthn gave), checked by allauth
+    against this account's passkeys, its origin and its counter. A door without a browser
+    cannot take one."""
+    if step == "device_sign_in":
+        raise SecondFactorRefused("malformed", str(_NO_PASSKEY_HERE))
+    form_class = (
+        ReauthenticateWebAuthnForm if step == "reauthentication" else AuthenticateWebAuthnForm
+    )
+    form = form_class(user=user, data={"credential": credential})
+    if form.is_valid():
+        form.save()  # records the second factor in the session (and the re-authentication)
+        return
+    record_event(user=user, kind=SecurityEvent.Kind.SECOND_FACTOR_FAILED, request=request)
+    raise SecondFactorRefused("incorrect", str(_PASSKEY_REFUSED))
+
+
+def passkey_request(user: User) -> dict:
+    """What the browser's WebAuthn needs to ask for one of this person's passkeys; the
+    challenge is kept in the session for the check of the answer (`_verify_passkey`)."""
+    return {"request_options": webauthn_auth.begin_authentication(user)}
+
+
+_NO_PASSKEY_HERE = gettext_lazy("A passkey can't be used here: use a code instead.")
+_PASSKEY_REFUSED = gettext_lazy(
+    "That passkey wasn't accepted. Try again, or use another way to confirm it's you."
+)
 
 
 def _verify_sms_code(request: HttpRequest, user: User, *, code: str, step: str) -> None:

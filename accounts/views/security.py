@@ -28,6 +28,7 @@ from accounts.rules import failed_passwords, reauth
 from accounts.rules.second_factor import (
     SecondFactorRefused,
     has_sms_second_factor,
+    passkey_request,
     second_factor_methods,
     send_sms_code,
     sms_phone,
@@ -162,6 +163,7 @@ def reauthenticate(request: HttpRequest, second_factor: bool = False) -> HttpRes
             "second_factor": second_factor,
             "factor_param": wants_factor,
             "code_destination": _code_destination_shown(user, method),
+            "js_data": passkey_request(user) if method == "passkey" else None,
         },
         status=status,
     )
@@ -203,6 +205,19 @@ def _verify(request: HttpRequest, user: User, method: str, forms: dict) -> bool:
             password_form.add_error("password", refused.message)
             return False
         reauthenticate_by_password(request)
+        return True
+    if method == "passkey":
+        try:
+            verify_second_factor(
+                request,
+                user,
+                method="passkey",
+                code=request.POST.get("credential", ""),
+                step="reauthentication",
+            )
+        except SecondFactorRefused as refused:
+            forms["code"].add_error(None, refused.message)
+            return False
         return True
     if method in ("app", "recovery"):
         # The form shows the code field and its error; the check is verify_second_factor's.

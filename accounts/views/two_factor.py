@@ -24,6 +24,7 @@ from accounts.rules import reauth
 from accounts.rules.second_factor import (
     NoPhone,
     SecondFactorRefused,
+    passkey_request,
     second_factor_methods,
     send_sms_code,
     sms_phone,
@@ -169,7 +170,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
     if not methods:
         return stage.exit()
     method = request.POST.get("method") or request.GET.get("method") or methods[0]
-    if method not in methods:
+    if method not in [*methods, "recovery"]:
         method = methods[0]
     form = SecondFactorForm()
     notice = ""
@@ -185,14 +186,25 @@ def authenticate(request: HttpRequest) -> HttpResponse:
                 "phone": phones.mask(sms_phone(user))
             }
     elif request.method == "POST":
-        form = SecondFactorForm(request.POST)
+        passkey = method == "passkey"
+        # A passkey's answer comes from the browser (a hidden field); a code is typed.
+        data = request.POST.copy()
+        if passkey:
+            data["code"] = "passkey"
+        form = SecondFactorForm(data)
         if form.is_valid():
             try:
                 verify_second_factor(
-                    request, user, method=method, code=form.cleaned_data["code"], step="sign_in"
+                    request,
+                    user,
+                    method=method,
+                    code=request.POST.get("credential", "")
+                    if passkey
+                    else form.cleaned_data["code"],
+                    step="sign_in",
                 )
             except SecondFactorRefused as refused:
-                form.add_error("code", refused.message)
+                form.add_error(None if passkey else "code", refused.message)
             else:
                 response = stage.exit()
                 if form.cleaned_data["trust"]:
@@ -208,6 +220,7 @@ def authenticate(request: HttpRequest) -> HttpResponse:
             "methods": methods,
             "phone": phones.mask(sms_phone(user)) if "sms" in methods else "",
             "notice": notice,
+            "js_data": passkey_request(user) if "passkey" in methods else None,
         },
         status=status,
     )

@@ -20,6 +20,7 @@ from accounts.rules.second_factor import (
     ResendTooSoon,
     SecondFactorRefused,
     SendLimitReached,
+    methods_without_a_browser,
     second_factor_methods,
     send_sms_code,
     verify_second_factor,
@@ -139,7 +140,7 @@ class SignInApi(APIView):
         refusal = standing.sign_in_refusal(user)
         if refusal is not None:
             return json_error(str(refusal), status.HTTP_403_FORBIDDEN)
-        methods = second_factor_methods(user)
+        methods = methods_without_a_browser(second_factor_methods(user))
         if not methods:
             return _enrolled(request, user, data["device"])
         flow = signing.dumps({"user": user.pk, "device": data["device"]}, salt=FLOW_SALT)
@@ -166,7 +167,7 @@ class SecondFactorApi(APIView):
         # again says which.
         if standing.sign_in_refusal(user) is not None:
             return expired
-        if data["method"] not in second_factor_methods(user):
+        if data["method"] not in methods_without_a_browser(second_factor_methods(user)):
             return field_error("method", _("Not on for this account."))
         if data["action"] == "send":
             return self.send(request, user, data["method"])

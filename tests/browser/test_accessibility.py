@@ -290,6 +290,11 @@ def test_every_page_passes_axe_and_fits_360_px(browser, live_server, settings, l
         sign_up_with_errors_on_the_way(page, findings)
         recovery_codes = audit_signed_in_pages(page, findings, User.objects.get(phone=PHONE))
         audit_ecosystem_pages(page, findings)
+        page.goto("/accounts/2fa/webauthn/")
+        audit(page, "passkeys", findings)
+        page.goto("/accounts/2fa/webauthn/add/")
+        confirm_with_password_if_asked(page, findings, "reauthenticate-for-passkey")
+        audit(page, "passkey-add", findings)
         other = signed_out.new_page()
         audit_signed_out_pages(other, findings)
         audit_signing_in(other, findings, recovery_codes.pop())
@@ -297,7 +302,7 @@ def test_every_page_passes_axe_and_fits_360_px(browser, live_server, settings, l
         signed_in.close()
         signed_out.close()
 
-    assert len(findings.pages) >= 49, findings.pages
+    assert len(findings.pages) >= 51, findings.pages
     assert not findings.problems, findings.report()
 
 

@@ -86,3 +86,35 @@ def test_a_passkey_is_added_signs_in_without_a_password_and_is_removed(portal: P
     portal.goto("/account/")
     sign_out(portal)
     sign_in(portal, PHONE)
+
+
+def test_a_passkey_is_the_second_factor_after_a_password(portal: Page):
+    sign_up(Client(), phone="98765 43210")
+    user = User.objects.get(phone=PHONE)
+    with_virtual_authenticator(portal)
+    sign_in(portal, PHONE)
+    portal.goto("/accounts/2fa/webauthn/add/")
+    confirm_with_password(portal)
+    portal.get_by_role("button", name="Add a passkey").click()
+    expect(portal).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    assert portal.get_by_test_id("recovery-codes").locator("li").count() > 0
+
+    # Signing in with the password now asks for the passkey as the second factor.
+    portal.goto("/account/")
+    sign_out(portal)
+    portal.goto("/accounts/login/")
+    portal.get_by_label("Phone number, email or account ID").fill(PHONE)
+    portal.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
+    portal.get_by_role("button", name="Sign in", exact=True).click()
+    expect(portal).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    portal.screenshot(path=str(ARTIFACTS / "passkey-second-factor.png"), full_page=True)
+    portal.get_by_role("button", name="Use a passkey").click()
+    expect(portal).to_have_url(re.compile(r"/account/$"))
+    assert SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN).count() >= 2
+
+    # Re-authenticating for a sensitive change takes the passkey too.
+    portal.goto("/account/two-factor/sms/")
+    if "method=passkey" not in portal.url:
+        portal.get_by_role("link", name="Passkey").click()
+    portal.get_by_role("button", name="Use a passkey").click()
+    expect(portal).to_have_url(re.compile(r"/account/two-factor/sms/"))

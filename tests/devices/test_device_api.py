@@ -785,3 +785,29 @@ def test_a_phone_proves_it_is_a_person_or_is_known_whoever_else_is_guessing(owne
         device=tablet, captcha_key=wrong.json()["captcha"]["key"], captcha_answer="PASSED"
     )
     assert right.status_code == 201, right.text
+
+
+def test_a_phone_signs_in_with_a_recovery_code_when_a_passkey_is_the_only_second_factor(
+    owner, phone
+):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user = User.objects.get(phone=PHONE)
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
+    codes = RecoveryCodes.activate(user).generate_codes()
+
+    first = phone.sign_in(PHONE)
+    # A phone has no browser for the passkey: it is asked for a code ("app": a recovery code).
+    assert first.status_code == 200 and first.json()["methods"] == ["app"]
+    url = f"{phone.base}/api/v1/device/sign-in/second-factor/"
+    passkey = requests.post(
+        url, json={"flow": first.json()["flow"], "method": "passkey", "code": "{}"}, timeout=10
+    )
+    assert passkey.status_code == 400 and "method" in passkey.json()
+    done = requests.post(
+        url, json={"flow": first.json()["flow"], "method": "app", "code": codes[0]}, timeout=10
+    )
+    assert done.status_code == 201 and done.json()["token"]
