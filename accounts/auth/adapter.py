@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Q
 from django.http import HttpRequest
@@ -242,3 +243,9 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_issuer(self) -> str:
         return "Account Portal"
+
+    def generate_authenticator_name(self, user, type) -> str:
+        """The name a new passkey is offered: which one it is, in the page's language (the
+        person can change it before it is made, or rename it later)."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return str(_("Passkey %(number)d") % {"number": count + 1})

@@ -55,7 +55,7 @@ def test_a_passkey_is_added_signs_in_without_a_password_and_is_removed(portal: P
     portal.get_by_role("link", name="Add a passkey").click()
     confirm_with_password(portal)
     expect(portal.get_by_role("heading", level=1)).to_have_text("Add a passkey")
-    portal.get_by_label("Name").fill("Asha's laptop")
+    portal.get_by_label("Name of this passkey").fill("Asha's laptop")
     portal.screenshot(path=str(ARTIFACTS / "passkey-add.png"), full_page=True)
     portal.get_by_role("button", name="Add a passkey").click()
     # The first passkey comes with recovery codes, shown once.
