@@ -2,6 +2,7 @@
 Moderators group's least privilege; admin behind the second factor."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -170,7 +171,12 @@ def test_required_password_reset_and_reset_second_factor(phone_client, moderator
             "password2": "Green!Lamp57y",
         },
     )
+    # A passkey is a second factor too: the reset takes it with the others.
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
     bulk(moderator, "reset_second_factor", [user], reason="Lost phone, identity checked")
+    assert not Authenticator.objects.filter(user=user).exists()
     again = Client()
     assert sign_in(again, PHONE, password="Green!Lamp57y").url == "/account/"  # no 2FA step
     kept_out = again.get("/account/")

@@ -1,8 +1,13 @@
 """Passkeys in Chromium with a virtual authenticator (the DevTools Protocol's WebAuthn domain,
 through Playwright's CDP session): add one behind re-authentication, sign out, sign in with it
-and no password, remove it; each change in the security log and told to the person."""
+and no password, remove it; each change in the security log and told to the person. A passkey
+as the second factor after a password and at re-authentication; an answer made for another
+origin refused."""
 
+import base64
+import json
 import re
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.test import Client
@@ -118,3 +123,51 @@ def test_a_passkey_is_the_second_factor_after_a_password(portal: Page):
         portal.get_by_role("link", name="Passkey").click()
     portal.get_by_role("button", name="Use a passkey").click()
     expect(portal).to_have_url(re.compile(r"/account/two-factor/sms/"))
+
+
+def test_an_assertion_made_for_another_origin_is_refused(portal: Page):
+    """A phishing page cannot replay a passkey's answer: one whose signed client data names
+    another origin does not sign in (the browser itself would not answer another site; here
+    the answer is rewritten on its way, as a man in the middle would)."""
+    sign_up(Client(), phone="98765 43210")
+    with_virtual_authenticator(portal)
+    sign_in(portal, PHONE)
+    portal.goto("/accounts/2fa/webauthn/add/")
+    confirm_with_password(portal)
+    portal.get_by_role("button", name="Add a passkey").click()
+    expect(portal).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    portal.goto("/account/")
+    sign_out(portal)
+
+    def elsewhere(route) -> None:
+        request = route.request
+        if request.method != "POST":
+            route.continue_()
+            return
+        form = parse_qs(request.post_data or "")
+        credential = json.loads(form["credential"][0])
+        data = json.loads(_b64decode(credential["response"]["clientDataJSON"]))
+        data["origin"] = "https://account-portal.example.net"
+        credential["response"]["clientDataJSON"] = _b64encode(json.dumps(data).encode())
+        form["credential"] = [json.dumps(credential)]
+        route.continue_(post_data=urlencode(form, doseq=True))
+
+    portal.route("**/accounts/2fa/webauthn/login/", elsewhere)
+    portal.goto("/accounts/login/")
+    with portal.expect_response(
+        lambda answer: answer.request.method == "POST" and "/webauthn/login/" in answer.url
+    ) as refused:
+        portal.get_by_role("button", name="Sign in with a passkey").click()
+    assert refused.value.status == 302
+    assert refused.value.headers["location"].endswith("/accounts/login/")
+    portal.wait_for_load_state("load")
+    portal.goto("/account/")
+    expect(portal).to_have_url(re.compile(r"/accounts/login/"))  # not signed in
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
