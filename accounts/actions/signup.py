@@ -7,10 +7,12 @@ from django.db.models import Q
 
 from accounts import outgoing
 from accounts.models import Consent, SecurityEvent, User
-from verification.actions.codes import use_code
+from verification.actions.codes import CODE_ERRORS, CodeError, use_code
 from verification.models import Channel, VerificationCode
 
 SIGNUP = VerificationCode.Purpose.SIGNUP
+# What every door that signs people up tells of a refused code (the page, the device API).
+__all__ = ["CODE_ERRORS", "CodeError", "DestinationTaken", "create_account", "send_signup_code"]
 
 
 class DestinationTaken(Exception):  # noqa: N818

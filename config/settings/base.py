@@ -80,7 +80,7 @@ MIDDLEWARE = [
 
 # Token-authenticated paths that skip the session, CSRF and account middleware (config/lean.py).
 LEAN_PATHS = ["/api/v1/device/"]
-LEAN_PATHS_EXCEPT = ["/api/v1/device/sign-in/"]
+LEAN_PATHS_EXCEPT = ["/api/v1/device/sign-in/", "/api/v1/device/sign-up/"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

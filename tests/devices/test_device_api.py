@@ -400,6 +400,9 @@ def test_the_api_is_described_in_the_openapi_schema(client):
     schema = client.get("/api/schema/").content.decode()
     for path in (
         "/api/v1/device/sign-in/",
+        "/api/v1/device/sign-up/captcha/",
+        "/api/v1/device/sign-up/code/",
+        "/api/v1/device/sign-up/",
         "/api/v1/device/locations/",
         "/api/v1/device/commands/",
         "/api/v1/devices/{device_id}/commands/",

@@ -1,6 +1,11 @@
 """Play a phone against the portal's device API, to try Find Device without hardware.
 
     python manage.py simulate_device --account +919876543210 --password 'Blue!Kite42x'
+    python manage.py simulate_device --sign-up --account +919876543210 --password 'Blue!Kite42x'
+
+With --sign-up it first creates the account as a phone's settings app does (the device API's
+sign-up: the CAPTCHA, answered PASSED with CAPTCHA_TEST_MODE=1, else saved as a picture and
+asked; the code by SMS or email, asked; the password; consent to the terms), ending enrolled.
 
 It signs in (with --totp-secret, or an SMS code typed at the prompt, when two-factor is on),
 enrolls, reports a location that wanders a little every few seconds, polls for commands and
@@ -10,11 +15,14 @@ contact number, Erase wipes the simulator's state (its token) and stops.
 
 import math
 import random
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyotp
 import requests
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -36,13 +44,18 @@ class Command(BaseCommand):
         parser.add_argument("--lon", type=float, default=77.5946)
         parser.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
         parser.add_argument("--iterations", type=int, default=0, help="stop after N (0: never)")
+        parser.add_argument(
+            "--sign-up",
+            action="store_true",
+            help="create the account first (--account is its phone number or email)",
+        )
 
     def handle(self, *args, **options) -> None:
         self.base = options["url"].rstrip("/")
         self.http = requests.Session()
         self.lat, self.lon = options["lat"], options["lon"]
         self.battery = 87
-        token = self.sign_in(options)
+        token = self.sign_up(options) if options["sign_up"] else self.sign_in(options)
         self.http.headers["Authorization"] = f"Token {token}"
         self.say(f"ENROLLED as {options['name']!r}")
         iteration = 0
@@ -73,10 +86,61 @@ class Command(BaseCommand):
         except requests.RequestException as error:
             raise CommandError(f"cannot reach the portal at {self.base}: {error}") from error
 
-    def sign_in(self, options) -> str:
+    def device(self, options) -> dict:
         hardware_id = options["hardware_id"] or "sim-" + "-".join(
             [options["account"], options["name"]]
         ).replace(" ", "_")
+        return {
+            "name": options["name"],
+            "model": options["model"],
+            "platform": "android",
+            "hardware_id": hardware_id,
+        }
+
+    def sign_up(self, options) -> str:
+        """Create the account through the device API's sign-up, as the settings app does."""
+        account = options["account"]
+        captcha = self.call("POST", "sign-up/captcha/").json()
+        if settings.CAPTCHA_TEST_MODE:
+            answer = "PASSED"
+        else:
+            picture = Path(tempfile.gettempdir()) / "portal-captcha.png"
+            picture.write_bytes(self.http.get(captcha["image_url"], timeout=10).content)
+            answer = input(f"Type the characters in the picture {picture}: ").strip()
+        typed = (
+            {"method": "email", "email": account}
+            if "@" in account
+            else {"method": "phone", "country": options["country"], "phone": account}
+        )
+        sent = self.call(
+            "POST",
+            "sign-up/code/",
+            json={**typed, "captcha_key": captcha["captcha_key"], "captcha_answer": answer},
+        )
+        if sent.status_code != 202:
+            raise CommandError(f"no code was sent ({sent.status_code}): {sent.text}")
+        self.say(f"CODE SENT to {sent.json()['sent_to']} (in development: /dev/outbox/)")
+        code = input("Type the 6-digit code: ").strip()
+        self.say(f"Agreeing to the terms ({captcha['terms_version']}): {captcha['terms_url']}")
+        created = self.call(
+            "POST",
+            "sign-up/",
+            json={
+                "signup": sent.json()["signup"],
+                "code": code,
+                "password1": options["password"],
+                "password2": options["password"],
+                "terms": True,
+                "terms_version": captcha["terms_version"],
+                "device": self.device(options),
+            },
+        )
+        if created.status_code != 201:
+            raise CommandError(f"sign-up refused ({created.status_code}): {created.text}")
+        self.say(f"ACCOUNT CREATED: {created.json()['account_id']}")
+        return created.json()["token"]
+
+    def sign_in(self, options) -> str:
         answer = self.call(
             "POST",
             "sign-in/",
@@ -84,12 +148,7 @@ class Command(BaseCommand):
                 "login": options["account"],
                 "password": options["password"],
                 "country": options["country"],
-                "device": {
-                    "name": options["name"],
-                    "model": options["model"],
-                    "platform": "android",
-                    "hardware_id": hardware_id,
-                },
+                "device": self.device(options),
             },
         )
         if answer.status_code == 201:
