@@ -319,7 +319,8 @@ SIGN_IN_FAILURES_FORGOTTEN_AFTER = env_int(
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 # Passkeys (allauth's WebAuthn): "Sign in with a passkey" with no password, and a passkey as a
-# second factor. WebAuthn needs https, except on this machine in development (http://127.0.0.1).
+# second factor. WebAuthn needs https and a host name (not an IP address): in development,
+# http://localhost.
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_ADAPTER = "accounts.auth.adapter.MFAAdapter"
