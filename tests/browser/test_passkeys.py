@@ -14,6 +14,7 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import SecurityEvent, User
+from tests.browser.accessibility import AXE_SOURCE, Findings, audit
 from tests.browser.pages import ARTIFACTS, sign_in, sign_out
 from tests.helpers import GOOD_PASSWORD, sign_up
 from verification.models import DevOutboxMessage
@@ -94,6 +95,7 @@ def test_a_passkey_is_added_signs_in_without_a_password_and_is_removed(portal: P
 
 
 def test_a_passkey_is_the_second_factor_after_a_password(portal: Page):
+    portal.context.add_init_script(script=AXE_SOURCE)  # its pages are audited on the way
     sign_up(Client(), phone="98765 43210")
     user = User.objects.get(phone=PHONE)
     with_virtual_authenticator(portal)
@@ -112,7 +114,8 @@ def test_a_passkey_is_the_second_factor_after_a_password(portal: Page):
     portal.get_by_label("Password", exact=True).fill(GOOD_PASSWORD)
     portal.get_by_role("button", name="Sign in", exact=True).click()
     expect(portal).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
-    portal.screenshot(path=str(ARTIFACTS / "passkey-second-factor.png"), full_page=True)
+    findings = Findings("en")
+    audit(portal, "second-factor-passkey", findings)
     portal.get_by_role("button", name="Use a passkey").click()
     expect(portal).to_have_url(re.compile(r"/account/$"))
     assert SecurityEvent.objects.filter(user=user, kind=SecurityEvent.Kind.SIGNED_IN).count() >= 2
@@ -121,8 +124,10 @@ def test_a_passkey_is_the_second_factor_after_a_password(portal: Page):
     portal.goto("/account/two-factor/sms/")
     if "method=passkey" not in portal.url:
         portal.get_by_role("link", name="Passkey").click()
+    audit(portal, "reauthenticate-passkey", findings)
     portal.get_by_role("button", name="Use a passkey").click()
     expect(portal).to_have_url(re.compile(r"/account/two-factor/sms/"))
+    assert not findings.problems, findings.report()
 
 
 def test_an_assertion_made_for_another_origin_is_refused(portal: Page):
