@@ -108,6 +108,15 @@ class AccountAdapter(DefaultAccountAdapter):
             html=html,
         )
 
+    def add_message(self, request, level, message_template=None, message_context=None, **kwargs):
+        """Right after sign-up, the sign-in message says the account was made and what its
+        ID is for, rather than "signed in as <ID>"."""
+        if message_template == "account/messages/logged_in.txt" and getattr(
+            request, "portal_signed_up", False
+        ):
+            message_template = "account/messages/signed_up.txt"
+        super().add_message(request, level, message_template, message_context, **kwargs)
+
     def pre_login(self, request, user, **kwargs):
         """A suspended or banned account, or one staff asked to reset its password, is told
         so once its password was right (never before: that would tell strangers)."""

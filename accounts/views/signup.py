@@ -91,6 +91,7 @@ class SignupView(CodeToContactView):
                     form.add_error("code", CODE_ERRORS["used"])
                 else:
                     request.session.pop(SESSION_KEY, None)
+                    request.portal_signed_up = True  # type: ignore[attr-defined]
                     return complete_signup(request, user=user, redirect_url="/account/")
         return self.page(
             request,

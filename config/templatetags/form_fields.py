@@ -41,3 +41,11 @@ def field(bound: BoundField, label_text: str = "") -> SafeString:
     parts.append("</div>")
     # Every value above is escaped (a value that is already HTML stays as it is).
     return mark_safe("\n".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+@register.filter
+def in_groups(value: str, size: int = 4) -> str:
+    """A long code to copy by eye, in groups: "JBSWY3DP EHPK3PXP" reads and wraps better than
+    one unbroken string."""
+    text = str(value)
+    return " ".join(text[start : start + size] for start in range(0, len(text), size))

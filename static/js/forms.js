@@ -7,3 +7,22 @@
   var invalid = document.querySelector("main [aria-invalid=true]:not([type=hidden])");
   if (invalid) invalid.focus();
 })();
+
+// "Copy" next to a value to type elsewhere (the authenticator key): shown only where the
+// browser can copy; the value's spaces are left out, as apps take the key without them.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value.replace(/\s+/g, "")).then(function () {
+        button.textContent = button.dataset.copied;
+        setTimeout(function () { button.textContent = label; }, 2000);
+      });
+    });
+  });
+})();

@@ -32,6 +32,12 @@ def test_phone_sign_up_creates_a_signed_in_account(client):
     assert user.password.startswith("argon2$argon2id$")
     page = client.get("/account/").content.decode()
     assert user.account_id in page and "+91 98765 43210" in page and "Sign out" in page
+    # The banner says what happened and what the ID is for, not "signed in as <ID>".
+    assert f"Account created. Your account ID is {user.account_id}" in page
+    assert "Successfully signed in" not in page
+    later = Client()
+    later.post("/accounts/login/", {"login": MOBILE_IN_E164, "password": GOOD_PASSWORD})
+    assert "Successfully signed in" in later.get("/account/").content.decode()
 
 
 def test_email_sign_up_creates_a_signed_in_account(client):

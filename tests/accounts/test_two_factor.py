@@ -388,3 +388,15 @@ def test_a_wrong_sms_code_when_confirming_it_is_you_is_in_the_security_log(phone
     assert failed.count() == before + 1
     right = phone_client.post(verify, {"method": "sms", "code": code_sent_to(PHONE)})
     assert right.url == "/account/"
+
+
+def test_the_authenticator_key_is_shown_in_groups_with_a_copy_button(phone_client):
+    from tests.helpers import GOOD_PASSWORD
+
+    phone_client.post("/account/verify/?next=/", {"method": "password", "password": GOOD_PASSWORD})
+    page = phone_client.get("/accounts/2fa/totp/activate/")
+    secret = page.context["form"].secret
+    html = page.content.decode()
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    assert f">{grouped}</textarea>" in html
+    assert 'data-copy="authenticator_key"' in html
