@@ -23,10 +23,24 @@ class Step:
     state: str
     action: str
     url: str
+    # "security" steps protect the account; "devices" steps are about the phones' data.
+    group: str = "security"
 
 
 def checkup(user: User) -> list[Step]:
+    """The steps in the order of `ACCOUNT_CHECKUP_STEPS`: what protects most first."""
     return [import_string(path)(user) for path in settings.ACCOUNT_CHECKUP_STEPS]
+
+
+def recovery_of_the_other_kind(user: User) -> Step:
+    """A recovery contact of the other kind than the account signs in with: a phone account
+    is offered a recovery email (a second phone would be lost with the first), an email
+    account a recovery phone."""
+    return recovery_phone(user) if user.email and not user.phone else recovery_email(user)
+
+
+def recovery_of_the_same_kind(user: User) -> Step:
+    return recovery_email(user) if user.email and not user.phone else recovery_phone(user)
 
 
 def recovery_phone(user: User) -> Step:

@@ -20,4 +20,5 @@ def cloud_sync(user) -> Step:
         else _("Off"),
         action=_("Manage") if on else _("Turn on"),
         url=reverse("cloud_home"),
+        group="devices",
     )

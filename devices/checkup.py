@@ -27,6 +27,7 @@ def find_device(user) -> Step:
         state=state,
         action=_("Manage") if on else _("Set up"),
         url=reverse("devices_home"),
+        group="devices",
     )
 
 

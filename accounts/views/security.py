@@ -59,6 +59,12 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "phone_display": phones.display(str(user.phone)) if user.phone else "",
             "steps": steps,
             "steps_done": sum(step.done for step in steps),
+            "checkup_groups": [
+                (_("Protect your account"), [step for step in steps if step.group == "security"]),
+                (_("Your phones and their data"), [s for s in steps if s.group != "security"]),
+            ],
+            # The one step the page asks for first: the most protective one not done.
+            "next_step": next((step for step in steps if not step.done), None),
         },
     )
 

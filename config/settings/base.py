@@ -334,10 +334,12 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 5 * 60, m
 SECOND_FACTOR_SMS_TTL = env_int("SECOND_FACTOR_SMS_TTL", 5 * 60, minimum=60)
 # The security checkup on /account/; cloud and devices own their steps.
 ACCOUNT_CHECKUP_STEPS = [
-    "accounts.checkup.recovery_phone",
-    "accounts.checkup.recovery_email",
+    # What protects most first: a second factor, then a recovery contact of the other kind.
     "accounts.checkup.two_factor",
     "accounts.checkup.passkey",
+    "accounts.checkup.recovery_of_the_other_kind",
+    "accounts.checkup.recovery_of_the_same_kind",
+    # The phones' data, apart.
     "cloud.checkup.cloud_sync",
     "devices.checkup.find_device",
 ]

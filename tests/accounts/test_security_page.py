@@ -20,16 +20,22 @@ def reauthenticate(client, next_url: str, password: str = GOOD_PASSWORD):
 def test_the_checkup_lists_the_six_next_steps_each_with_a_working_link(phone_client):
     page = phone_client.get("/account/")
     steps = page.context["steps"]
+    # What protects most first; a phone account is offered a recovery email before a second
+    # phone; the phones' steps come apart, after.
     assert [step.title for step in steps] == [
-        "Recovery phone",
-        "Recovery email",
         "Two-factor authentication",
         "Passkey",
+        "Recovery email",
+        "Recovery phone",
         "Cloud sync",
         "Find Device",
     ]
+    assert [step.group for step in steps] == ["security"] * 4 + ["devices"] * 2
     # New accounts back up contacts, messages, call history and notes from the start.
     assert [step.done for step in steps] == [False, False, False, False, True, False]
+    # One step is asked for first (a filled button); the others wait (outlined).
+    assert page.context["next_step"].title == "Two-factor authentication"
+    assert page.content.decode().count('class="button small"') == 1
     for step in steps:
         followed = phone_client.get(step.url, follow=True)
         assert followed.status_code == 200, step.url
@@ -358,3 +364,13 @@ def test_every_sensitive_event_sends_a_notice(signup, inbox, channel, settings):
         assert any(phrase in body for body in sent), (phrase, sent)
     kinds = set(DevOutboxMessage.objects.filter(to=inbox).values_list("channel", flat=True))
     assert kinds == {channel}
+
+
+def test_an_email_account_is_offered_a_recovery_phone_first(email_client):
+    steps = email_client.get("/account/").context["steps"]
+    assert [step.title for step in steps][:4] == [
+        "Two-factor authentication",
+        "Passkey",
+        "Recovery phone",
+        "Recovery email",
+    ]
