@@ -1,5 +1,6 @@
-"""Texts of Django's password validators and of "5 minutes ago" (humanize's naturaltime, on
-the sessions and devices pages) that Django's Hindi catalogue lacks. Marked here, they are
+"""Texts of Django's password validators, of "5 minutes ago" (humanize's naturaltime, on
+the sessions and devices pages) and the month names of dates that Django's Hindi catalogue
+lacks or misspells ("सितमबर", "नवमबर", "दिसमबर" for सितंबर, नवंबर, दिसंबर). Marked here, they are
 extracted into the portal's own catalogues, which Django consults before its own
 (LOCALE_PATHS), so every language shows them translated."""
 
@@ -31,4 +32,20 @@ NATURALTIME_TEXTS = [
     npgettext_lazy("naturaltime-past", "%(num)d day", "%(num)d days", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d hour", "%(num)d hours", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d minute", "%(num)d minutes", "num"),
+]
+
+# Dates ("6 December 2026"): the names the "F" format takes.
+MONTH_NAMES = [
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
 ]

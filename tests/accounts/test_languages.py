@@ -310,3 +310,16 @@ def test_last_seen_times_speak_the_language_of_the_page(language, said):
 
     with translation.override(language):
         assert naturaltime(timezone.now() - timedelta(minutes=5, seconds=2)) == said
+
+
+@pytest.mark.parametrize(
+    ("month", "hindi"), [(9, "सितंबर"), (11, "नवंबर"), (12, "दिसंबर"), (2, "फ़रवरी")]
+)
+def test_hindi_dates_spell_the_months_right(month, hindi):
+    import datetime
+
+    from django.utils import formats
+
+    with translation.override("hi"):
+        written = formats.date_format(datetime.date(2026, month, 6), "DATE_FORMAT")
+    assert written == f"6 {hindi} 2026"
