@@ -6,6 +6,8 @@ import secrets
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from config import crypto
 
@@ -68,9 +70,16 @@ _SYSTEMS = [
 
 
 def describe(user_agent: str) -> str:
-    """'Chrome on Android', 'Firefox on Windows', or 'Unknown browser'."""
+    """'Chrome on Android', 'Firefox on Windows', or 'Unknown browser', in the language it is
+    shown in: a lazy text, so a notice written in the account's language says it in that
+    language too."""
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, user_agent)), "")
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, user_agent)), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown browser"
+        return format_lazy(_BROWSER_ON_SYSTEM, browser=browser, system=system)  # type: ignore[return-value]
+    return browser or system or _UNKNOWN_BROWSER  # type: ignore[return-value]
+
+
+# Translators: a browser and the system it runs on, e.g. "Chrome on Android".
+_BROWSER_ON_SYSTEM = gettext_lazy("{browser} on {system}")
+_UNKNOWN_BROWSER = gettext_lazy("Unknown browser")

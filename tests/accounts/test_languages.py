@@ -323,3 +323,16 @@ def test_hindi_dates_spell_the_months_right(month, hindi):
     with translation.override("hi"):
         written = formats.date_format(datetime.date(2026, month, 6), "DATE_FORMAT")
     assert written == f"6 {hindi} 2026"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Chrome on Linux"), ("zh-hans", "Linux 上的 Chrome"), ("hi", "Linux पर Chrome")],
+)
+def test_a_browser_is_named_in_the_language_it_is_shown_in(language, said):
+    from accounts.web.browsers import describe
+
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+    with translation.override(language):
+        assert str(describe(chrome)) == said
+        assert str(describe("")) != "Unknown browser" or language == "en"
