@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cloud.models import CloudAccount
+from config.templatetags.form_fields import storage_size
 
-GB = 1024**3
+GB = 10**9  # as storage is sold and shown: 1 GB = 1,000,000,000 bytes
 
 
 class CloudAccountForm(forms.ModelForm):
@@ -48,4 +48,4 @@ class CloudAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="quota")
     def quota(self, account: CloudAccount) -> str:
-        return filesizeformat(account.quota)
+        return storage_size(account.quota)

@@ -20,6 +20,7 @@ TURNED_OFF = {
         "%(label)s sync is off. What is stored is deleted when your devices next check in."
     ),
     "keep": gettext_lazy("%(label)s sync is off. What is stored stays."),
+    "nothing": gettext_lazy("%(label)s sync is off."),
 }
 
 
@@ -34,7 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
         enabled = request.POST.get("enabled") == "on"
         if not enabled and actions.switches(user)[category]:
             data = request.POST.get("data")
-            if data not in ("keep", "delete"):
+            if data not in ("keep", "delete") and not actions.used_by_category(user)[category]:
+                data = "nothing"  # nothing stored: nothing to ask about
+            if data not in ("keep", "delete", "nothing"):
                 # Turning a category off: first ask what becomes of what is stored.
                 return render(
                     request,

@@ -200,7 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Cloud storage each account gets unless staff give it more (bytes; default 5 GB).
-CLOUD_DEFAULT_QUOTA_BYTES = env_int("CLOUD_DEFAULT_QUOTA_BYTES", 5 * 1024**3, minimum=1)
+CLOUD_DEFAULT_QUOTA_BYTES = env_int("CLOUD_DEFAULT_QUOTA_BYTES", 5 * 10**9, minimum=1)
 # Find Device keeps each device's location history this many days.
 LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 7, minimum=1)
 # Map tiles on the device page ({s}, {z}, {x}, {y} as Leaflet expects); empty for no map tiles.

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.actions.moderation import moderate
 from accounts.models import ModerationAction, User
+from cloud.actions import report_usage
 from devices.enrolment import enroll_device
 from devices.locations import Fix, record_locations
 from ecosystem.actions import register_app
@@ -113,7 +114,12 @@ def audit_signed_in_pages(page: Page, findings: Findings, user: User) -> list[st
         page.goto(path)
         audit(page, name, findings)
 
-    # Turning a category off without JavaScript's help asks what becomes of its data.
+    # Turning a category off without JavaScript's help asks what becomes of its data (when
+    # something is stored: a phone reported some contacts).
+    phone, _token = enroll_device(
+        user=user, name="Asha's tablet", model="Pad 6", platform="android", hardware_id="imei-2"
+    )
+    report_usage(device=phone, usage={"contacts": 2048})
     with page.expect_navigation():
         page.locator(".switch-form[data-category=contacts]").evaluate(
             "form => { form.elements.enabled.checked = false; form.submit(); }"

@@ -7,13 +7,16 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from cloud.actions import report_usage
 from cloud.models import SyncSwitch
+from devices.enrolment import enroll_device
 from tests.browser.pages import ARTIFACTS, sign_in
 from tests.devices.api_clients import Phone
 from tests.helpers import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-GB = 1024**3
+GB = 10**9
 
 
 def enabled(category: str) -> bool | None:
@@ -47,8 +50,20 @@ def test_switches_save_without_a_reload_and_bars_show_usage(portal: Page, live_s
     portal.screenshot(path=str(ARTIFACTS / "cloud-sync.png"), full_page=True)
 
 
+def notes_stored_on_a_phone() -> None:
+    device, _token = enroll_device(
+        user=User.objects.get(phone="+919876543210"),
+        name="Phone",
+        model="Redmi",
+        platform="android",
+        hardware_id="imei-356938035643809",
+    )
+    report_usage(device=device, usage={"notes": 4096})
+
+
 def test_switches_work_without_javascript(browser, live_server):
     sign_up(Client(), phone="98765 43210")
+    notes_stored_on_a_phone()  # so turning Notes off asks what becomes of them
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
         page = context.new_page()

@@ -112,3 +112,23 @@ def test_a_new_captcha_picture_without_javascript(browser, live_server):
         expect(page.get_by_label("Email")).to_be_visible()  # still the email tab
     finally:
         context.close()
+
+
+def test_checkboxes_and_link_buttons_are_24_px_targets(browser, live_server):
+    """WCAG 2.5.8: the sign-up page's consent checkbox, "New picture" and the languages."""
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/signup/")
+        targets = page.locator("main input[type=checkbox], .link-button")
+        assert targets.count() >= 4
+        for index in range(targets.count()):
+            target = targets.nth(index)
+            if not target.is_visible():
+                continue
+            box = target.bounding_box()
+            assert box and box["width"] >= 24 and box["height"] >= 24, target.evaluate(
+                "e => e.outerHTML"
+            )
+    finally:
+        context.close()

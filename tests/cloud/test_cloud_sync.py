@@ -13,7 +13,7 @@ from tests.devices.api_clients import PHONE, Phone, Portal
 from tests.helpers import sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
-GB = 1024**3
+GB = 10**9
 
 
 def test_new_accounts_start_with_four_categories_on(phone_client):
@@ -26,6 +26,17 @@ def test_new_accounts_start_with_four_categories_on(phone_client):
 
 
 def test_switches_work_without_javascript_and_turning_off_asks_keep_or_delete(phone_client):
+    from cloud.actions import report_usage
+    from devices.enrolment import enroll_device
+
+    device, _token = enroll_device(
+        user=User.objects.get(phone=PHONE),
+        name="Phone",
+        model="Redmi",
+        platform="android",
+        hardware_id="imei-356938035643809",
+    )
+    report_usage(device=device, usage={"notes": 4096})  # something to keep or delete
     phone_client.post("/cloud/", {"category": "gallery", "enabled": "on"})
     asked = phone_client.post("/cloud/", {"category": "notes"})
     assert asked.status_code == 200 and asked.context["category"] == "notes"
@@ -164,3 +175,10 @@ def test_nobody_else_reads_or_changes_these_settings(live_server, phone_client):
     assert other_phone.call("POST", f"deletions/{request_id}/confirm/").status_code == 404
     other_phone.call("POST", "storage/", json={"usage": {"gallery": 999}})
     assert phone_client.get("/cloud/").context["used"] == 0
+
+
+def test_turning_off_a_category_with_nothing_stored_asks_nothing(phone_client):
+    answer = phone_client.post("/cloud/", {"category": "notes"}, follow=True)
+    page = answer.content.decode()
+    assert answer.redirect_chain == [("/cloud/", 302)]
+    assert "Notes sync is off." in page and "What is stored" not in page
