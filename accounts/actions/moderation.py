@@ -42,6 +42,12 @@ def end_all_sessions(user: User) -> None:
 
 
 @transaction.atomic
+def may_moderate(actor: User, user: User) -> bool:
+    """Whether `actor` (who holds the moderate permission) may act on `user`: staff accounts
+    only by superusers. Admin asks it before showing a form, and `moderate` before acting."""
+    return actor.is_superuser or not (user.is_staff or user.is_superuser)
+
+
 def moderate(
     *,
     user: User,
@@ -53,7 +59,7 @@ def moderate(
     request: HttpRequest | None = None,
 ) -> ModerationAction:
     """Apply one moderation action. Only superusers may act on staff accounts."""
-    if (user.is_staff or user.is_superuser) and not actor.is_superuser:
+    if not may_moderate(actor, user):
         raise PermissionDenied("Only superusers can moderate staff accounts.")
     reason = reason.strip()
     if not reason:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import phones
-from accounts.actions.moderation import moderate
+from accounts.actions.moderation import may_moderate, moderate
 from accounts.models import SmsSecondFactor, User
 from verification.models import OutboundMessage
 
@@ -219,15 +219,15 @@ class UserAdmin(DjangoUserAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         target = User.objects.filter(pk=object_id).only("is_staff", "is_superuser").first()
-        may_moderate = self.has_moderate_permission(request) and (
-            request.user.is_superuser or not (target and (target.is_staff or target.is_superuser))
+        allowed = self.has_moderate_permission(request) and (
+            target is None or may_moderate(request.user, target)
         )
         extra_context = (extra_context or {}) | {
             "moderation": [
                 (label, reverse("admin:accounts_user_moderate", args=[object_id, action]))
                 for action, label in MODERATION_LABELS.items()
             ]
-            if may_moderate
+            if allowed
             else [],
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -246,6 +246,8 @@ class UserAdmin(DjangoUserAdmin):
         if not self.has_moderate_permission(request) or action not in MODERATION_LABELS:
             raise PermissionDenied
         user = get_object_or_404(User, pk=object_id)
+        if not may_moderate(request.user, user):
+            raise PermissionDenied  # told before the form, not after it is filled in
         return self.moderation_page(request, action, User.objects.filter(pk=user.pk), single=user)
 
     def moderation_page(self, request, action, queryset, single=None):

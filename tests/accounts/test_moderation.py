@@ -210,10 +210,13 @@ def test_moderators_cannot_delete_edit_staff_or_see_secrets(phone_client, modera
     call_command("createadmin", email="boss@example.com")
     boss = User.objects.get(email="boss@example.com")
     assert moderator.post(f"/admin/accounts/user/{boss.pk}/change/", {}).status_code == 403
-    moderator.post(
+    # Staff are for superusers only: a Moderator is not even shown the form.
+    assert moderator.get(f"/admin/accounts/user/{boss.pk}/moderate/suspend/").status_code == 403
+    banned = moderator.post(
         f"/admin/accounts/user/{boss.pk}/moderate/ban/", {"apply": "1", "reason": "coup"}
     )
-    assert User.objects.get(pk=boss.pk).status == "active"  # staff are for superusers only
+    assert banned.status_code == 403
+    assert User.objects.get(pk=boss.pk).status == "active"
 
 
 def test_search_finds_a_number_typed_in_national_format(phone_client, moderator):
