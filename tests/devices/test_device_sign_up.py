@@ -6,9 +6,13 @@ import io
 
 import pytest
 import requests
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Consent, User
+from devices.models import Device
 from tests.helpers import GOOD_PASSWORD, code_sent_to, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -189,7 +193,6 @@ def test_codes_asked_on_the_page_and_the_api_share_one_budget(app, settings):
 
 
 def test_simulate_device_signs_up_then_plays_a_phone(live_server, settings, monkeypatch):
-    from django.core.management import call_command
 
     settings.CAPTCHA_TEST_MODE = True
     monkeypatch.setattr("builtins.input", lambda prompt: code_sent_to(PHONE))
@@ -212,3 +215,17 @@ def test_simulate_device_signs_up_then_plays_a_phone(live_server, settings, monk
     assert f"ACCOUNT CREATED: {user.account_id}" in printed
     assert "ENROLLED" in printed and "LOCATION" in printed
     assert sign_in(Client(), PHONE).url == "/account/"
+
+
+def test_an_erased_simulated_phone_shows_the_activation_lock_on_another_account(live_server):
+
+    for phone in ("+919876543210", "+919876500000"):
+        User.objects.create_user(phone=phone, password=GOOD_PASSWORD)
+    common = ["--url", live_server.url, "--password", GOOD_PASSWORD, "--iterations", "1"]
+    call_command("simulate_device", "--account", "+919876543210", *common, stdout=io.StringIO())
+    # Its owner erases it (as Erase on its page does); the same simulated phone (same name, so
+    # the same hardware) then signs in to another account: it stays locked to the first.
+
+    Device.objects.update(erased_at=timezone.now())
+    with pytest.raises(CommandError, match="409"):
+        call_command("simulate_device", "--account", "+919876500000", *common, stdout=io.StringIO())

@@ -13,6 +13,7 @@ plays them: Locate reports a fresh location, Ring prints RINGING, Lock shows the
 contact number, Erase wipes the simulator's state (its token) and stops.
 """
 
+import hashlib
 import math
 import random
 import tempfile
@@ -87,9 +88,9 @@ class Command(BaseCommand):
             raise CommandError(f"cannot reach the portal at {self.base}: {error}") from error
 
     def device(self, options) -> dict:
-        hardware_id = options["hardware_id"] or "sim-" + "-".join(
-            [options["account"], options["name"]]
-        ).replace(" ", "_")
+        # One simulated phone per name, whichever account it signs in to: signing the same
+        # phone in to another account shows the activation lock, as a real phone would.
+        hardware_id = options["hardware_id"] or "sim-" + options["name"].replace(" ", "_")
         return {
             "name": options["name"],
             "model": options["model"],
@@ -157,7 +158,7 @@ class Command(BaseCommand):
             raise CommandError(f"sign-in refused ({answer.status_code}): {answer.text}")
         flow, methods = answer.json()["flow"], answer.json()["methods"]
         if options["totp_secret"] and "app" in methods:
-            body = {"flow": flow, "method": "app", "code": pyotp.TOTP(options["totp_secret"]).now()}
+            body = {"flow": flow, "method": "app", "code": self.fresh_totp(options["totp_secret"])}
         elif "sms" in methods:
             self.call(
                 "POST",
@@ -173,6 +174,21 @@ class Command(BaseCommand):
         if done.status_code != 201:
             raise CommandError(f"second factor refused ({done.status_code}): {done.text}")
         return done.json()["token"]
+
+    def fresh_totp(self, secret: str) -> str:
+        """The authenticator code, from a 30-second step this simulator has not used: a code is
+        accepted once, so a restart within the same step waits for the next one."""
+        name = hashlib.sha256(secret.encode()).hexdigest()[:16]  # the key never on disk
+        marker = Path(tempfile.gettempdir()) / f"portal-simulator-totp-{name}"
+        step = int(time.time() // 30)
+        used = int(marker.read_text()) if marker.exists() else -1
+        if step <= used:
+            wait = 30 - time.time() % 30 + 0.5
+            self.say(f"WAITING {wait:.0f} s for a new authenticator code")
+            time.sleep(wait)
+            step = int(time.time() // 30)
+        marker.write_text(str(step))
+        return pyotp.TOTP(secret).at(step * 30)
 
     # --- Being a phone ---------------------------------------------------------------------------
     def walk(self) -> None:
