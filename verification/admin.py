@@ -98,6 +98,15 @@ class DeliveryReportAdmin(ReadOnlyAdmin):
             "title": "Message delivery",
             "guard": limits.fraud_guard_settings(),
             "sms_today": limits.sms_sent_today(),
+            # Every SMS written today (codes and notices), as the table below counts them.
+            "sms_all_today": OutboundMessage.objects.filter(
+                channel="sms",
+                created_at__gte=timezone.localtime().replace(
+                    hour=0, minute=0, second=0, microsecond=0
+                ),
+            )
+            .exclude(status=OutboundMessage.Status.WITHHELD)
+            .count(),
             "sms_budget": settings.SMS_DAILY_BUDGET,
             "blocked": list(blocked),
             "stuck": OutboundMessage.objects.filter(id__in=stuck_message_ids()).count(),

@@ -274,7 +274,11 @@ def test_the_delivery_dashboard_shows_the_fraud_guard_and_what_it_blocked(
     )
     page = moderator.get("/admin/verification/deliveryreport/")
     text = page.content.decode()
-    assert "SMS fraud guard" in text and "of 4321 SMS sent today" in text
+    assert "SMS fraud guard" in text and "of today's budget of 4321 SMS codes used" in text
+    # The table counts every SMS (codes and notices); the line above says so too.
+    sms_rows = [row for row in page.context["per_day"] if row["channel"] == "sms"]
+    written = sum(sum(row["counts"]) for row in sms_rows if row["day"] == sms_rows[0]["day"])
+    assert page.context["sms_all_today"] == written
     assert dict(page.context["guard"])["Line types"] == "mobile only (no landlines)"
     assert page.context["blocked"] == [
         {"prefix": "+91 9123", "reason": "prefix +91 9123 over its budget", "count": 1}
