@@ -21,7 +21,12 @@
     if (!map) {
       el.hidden = false;
       map = L.map(el).setView([lat, lon], 15);
-      L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 }).addTo(map);
+      var tiles = L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 });
+      // Offline or blocked, the tiles fail: the page says so (the place is written out below).
+      tiles.once("tileerror", function () {
+        document.getElementById("map-failed").hidden = false;
+      });
+      tiles.addTo(map);
       marker = L.marker([lat, lon]).addTo(map);
       circle = L.circle([lat, lon], { radius: accuracy }).addTo(map);
     } else {
@@ -78,12 +83,24 @@
     if (!loc) return;
     var coords = document.querySelector("[data-testid=coordinates]");
     if (coords) coords.textContent = loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5);
+    var open = document.getElementById("open-in-maps");
+    if (open) open.href = open.dataset.template.replace(/LAT/g, loc.lat.toFixed(5)).replace(/LON/g, loc.lon.toFixed(5));
     showOnMap(loc.lat, loc.lon, loc.accuracy);
+  }
+
+  var polling = null;
+
+  function signedOut() {
+    clearInterval(polling);  // no more polls into refusals
+    document.getElementById("signed-out").hidden = false;
   }
 
   function refresh() {
     fetch(api, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) { signedOut(); return null; }
+        return r.ok ? r.json() : null;
+      })
       .then(function (device) {
         if (!device) return;
         if (device.erased && !root.dataset.erased) {
@@ -126,5 +143,5 @@
       showOnMap(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon), parseFloat(el.dataset.accuracy));
     });
   }
-  setInterval(refresh, 3000);
+  polling = setInterval(refresh, 3000);
 })();

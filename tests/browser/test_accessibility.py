@@ -134,6 +134,9 @@ def audit_signed_in_pages(page: Page, findings: Findings, user: User) -> list[st
     audit(page, "devices", findings)
     page.goto(f"/devices/{device_id}/")
     expect(page.locator("#map")).to_be_visible()  # Leaflet drew it (the tiles are offline)
+    # Offline, the page says the map could not load; the place is written out and linked.
+    expect(page.locator("#map-failed")).to_be_visible()
+    expect(page.locator("#open-in-maps")).to_have_attribute("href", re.compile(r"mlat=28\.61394"))
     audit(page, "device", findings)
     page.goto(f"/devices/{device_id}/erase/")
     confirm_with_password_if_asked(page, findings, "reauthenticate-password")

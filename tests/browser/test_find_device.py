@@ -14,6 +14,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from devices.enrolment import enroll_device
 from tests.browser.pages import ARTIFACTS, sign_in
 from tests.helpers import GOOD_PASSWORD, sign_up
 
@@ -105,3 +107,28 @@ def test_the_simulator_obeys_commands_issued_on_the_device_page(portal: Page, li
     finally:
         if simulator.process.poll() is None:
             simulator.stop()
+
+
+def test_a_device_page_left_open_after_sign_out_stops_polling_and_says_so(portal: Page):
+    sign_up(Client(), phone="98765 43210")
+    device, _token = enroll_device(
+        user=User.objects.get(phone="+919876543210"),
+        name="Asha's phone",
+        model="Redmi",
+        platform="android",
+        hardware_id="imei-356938035643809",
+    )
+    sign_in(portal, "+919876543210")
+    polls: list[int] = []
+    portal.on(
+        "response",
+        lambda answer: polls.append(answer.status) if "/api/v1/devices/" in answer.url else None,
+    )
+    portal.goto(f"/devices/{device.public_id}/")
+    portal.context.clear_cookies()  # signed out elsewhere: the session is gone
+    expect(
+        portal.get_by_text("You are signed out, so this page stopped following the device.")
+    ).to_be_visible(timeout=10_000)
+    refused = len(polls)
+    portal.wait_for_timeout(7_000)  # two more poll intervals
+    assert len(polls) == refused, "no more polls after the first refusal"
