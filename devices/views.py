@@ -49,6 +49,12 @@ def device_detail(request: HttpRequest, device_id) -> HttpResponse:
             "command_labels": {
                 "kinds": {kind.value: str(kind.label) for kind in Command.Kind},
                 "states": {state.value: str(state.label) for state in Command.State},
+                # The map's own controls, which Leaflet names in English.
+                "map": {
+                    "zoom_in": _("Zoom in"),
+                    "zoom_out": _("Zoom out"),
+                    "marker": _("Where the device was"),
+                },
             },
         },
     )

@@ -20,14 +20,16 @@
     var el = document.getElementById("map");
     if (!map) {
       el.hidden = false;
-      map = L.map(el).setView([lat, lon], 15);
+      var words = labels.map || {};
+      map = L.map(el, { zoomControl: false }).setView([lat, lon], 15);
+      L.control.zoom({ zoomInTitle: words.zoom_in, zoomOutTitle: words.zoom_out }).addTo(map);
       var tiles = L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 });
       // Offline or blocked, the tiles fail: the page says so (the place is written out below).
       tiles.once("tileerror", function () {
         document.getElementById("map-failed").hidden = false;
       });
       tiles.addTo(map);
-      marker = L.marker([lat, lon]).addTo(map);
+      marker = L.marker([lat, lon], { alt: words.marker, title: words.marker }).addTo(map);
       circle = L.circle([lat, lon], { radius: accuracy }).addTo(map);
     } else {
       marker.setLatLng([lat, lon]);

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 import requests
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from accounts.actions.moderation import moderate
@@ -136,6 +137,11 @@ def audit_signed_in_pages(page: Page, findings: Findings, user: User) -> list[st
     expect(page.locator("#map")).to_be_visible()  # Leaflet drew it (the tiles are offline)
     # Offline, the page says the map could not load; the place is written out and linked.
     expect(page.locator("#map-failed")).to_be_visible()
+    # The map's own controls speak the page's language, not Leaflet's English.
+    with translation.override(findings.language):
+        zoom_in, marker = gettext("Zoom in"), gettext("Where the device was")
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", zoom_in)
+    expect(page.locator(".leaflet-marker-icon")).to_have_attribute("alt", marker)
     expect(page.locator("#open-in-maps")).to_have_attribute("href", re.compile(r"mlat=28\.61394"))
     audit(page, "device", findings)
     page.goto(f"/devices/{device_id}/erase/")
