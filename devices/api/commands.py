@@ -2,7 +2,6 @@
 device polls for them, acknowledges them and reports their result (token). The rules are
 devices.commands'."""
 
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -56,7 +55,21 @@ class ResultInput(serializers.Serializer):
 
 
 def owned_device(user, device_id) -> Device:
-    return get_object_or_404(Device.objects.select_related("user"), public_id=device_id, user=user)
+    device = Device.objects.select_related("user").filter(public_id=device_id, user=user).first()
+    if device is None:
+        raise exceptions.NotFound(_("No such device on your account."))
+    return device
+
+
+def owned_command(user, command_id, *related: str) -> Command:
+    command = (
+        Command.objects.select_related(*related)
+        .filter(public_id=command_id, device__user=user)
+        .first()
+    )
+    if command is None:
+        raise exceptions.NotFound(_("No such command on your account."))
+    return command
 
 
 # --- The person's side ---------------------------------------------------------------------------
@@ -71,7 +84,7 @@ class DeviceCommandsApi(PortalApi):
         data = validated(CommandInput, request.data)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 80:
-            return field_error("Idempotency-Key", "At most 80 characters.")
+            return field_error("Idempotency-Key", _("At most 80 characters."))
         try:
             command, created = commands.issue_command(
                 device=device,
@@ -104,22 +117,14 @@ class DeviceCommandsApi(PortalApi):
 class CommandDetailApi(PortalApi):
     @extend_schema(responses=CommandOutput)
     def get(self, request: Request, command_id) -> Response:
-        command = get_object_or_404(
-            Command.objects.select_related("device"),
-            public_id=command_id,
-            device__user=request.user,
-        )
+        command = owned_command(request.user, command_id, "device")
         return Response(CommandOutput(command).data)
 
 
 class CancelCommandApi(PortalApi):
     @extend_schema(request=None, responses=CommandOutput)
     def post(self, request: Request, command_id) -> Response:
-        command = get_object_or_404(
-            Command.objects.select_related("device__user"),
-            public_id=command_id,
-            device__user=request.user,
-        )
+        command = owned_command(request.user, command_id, "device__user")
         try:
             commands.cancel_command(command=command, request=request._request)
         except commands.CommandConflict:

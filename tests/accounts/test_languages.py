@@ -336,3 +336,13 @@ def test_a_browser_is_named_in_the_language_it_is_shown_in(language, said):
     with translation.override(language):
         assert str(describe(chrome)) == said
         assert str(describe("")) != "Unknown browser" or language == "en"
+
+
+def test_the_portal_api_answers_in_the_accounts_language():
+    import uuid
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="hi")
+    sign_up(client, phone="98765 43210")
+    missing = client.get(f"/api/v1/devices/{uuid.uuid4()}/")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "आपके खाते में ऐसा कोई डिवाइस नहीं है।"
