@@ -46,31 +46,35 @@ def record_tokens_issued(
     if token is None or token.user is None or token.client is None:
         return None  # an app acting for itself (client credentials): nobody's access
     user, client, now = token.user, token.client, timezone.now()
-    access, created = AppAccess.objects.get_or_create(
-        user=user, client=client, defaults={"scopes": token.get_scopes(), "allowed_at": now}
-    )
-    if not created:
-        access.last_used_at = now
-        fields = ["last_used_at"]
-        if grant in GRANTS:
-            access.scopes, access.allowed_at = token.get_scopes(), now
-            fields += ["scopes", "allowed_at"]
-        access.save(update_fields=fields)
-    if grant in GRANTS:
+    granted = grant in GRANTS
+    fields = {"last_used_at": now}
+    if granted:
+        fields |= {"scopes": token.get_scopes(), "allowed_at": now}
+    # A refresh (the common case) finds its row: one UPDATE. A first grant makes it.
+    created = False
+    if not AppAccess.objects.filter(user=user, client=client).update(**fields):
+        _, created = AppAccess.objects.get_or_create(
+            user=user, client=client, defaults={"scopes": token.get_scopes(), "allowed_at": now}
+        )
+    if granted:
         record_event(user=user, kind=Kind.APP_ALLOWED, request=request, app=client.name)
     if created:
         outgoing.send_security_notice(
             user=user, notice="app_allowed", context={"app": client.name, "when": now}
         )
     if exchanged_refresh_token:
+        # Just exchanged, so new here: one INSERT (a repeat is ignored, never an error).
         lifetime = settings.IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN or 365 * 24 * 60 * 60
-        RetiredRefreshToken.objects.get_or_create(
-            hash=_hash(exchanged_refresh_token),
-            defaults={
-                "user": user,
-                "client": client,
-                "expires_at": now + timedelta(seconds=lifetime),
-            },
+        RetiredRefreshToken.objects.bulk_create(
+            [
+                RetiredRefreshToken(
+                    hash=_hash(exchanged_refresh_token),
+                    user=user,
+                    client=client,
+                    expires_at=now + timedelta(seconds=lifetime),
+                )
+            ],
+            ignore_conflicts=True,
         )
     return token
 
