@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.auth.admin_access import admin_login, has_admin_access
+from accounts.web import captcha
 
 # Staff sign in through the portal's own sign-in (its limits and its second step), never
 # admin's separate form, and admin requires that the session passed a second factor.
@@ -23,6 +24,10 @@ urlpatterns = [
     path("", include("verification.urls")),
     path("", include("cloud.urls")),
     path("", include("devices.urls")),
+    # The CAPTCHA's audio, in the page's language, and "New picture" with that audio are the
+    # portal's (accounts/web/captcha.py); the picture is the library's.
+    path("captcha/audio/<slug:language>/<slug:key>.wav", captcha.audio, name="captcha_audio"),
+    path("captcha/refresh/", captcha.refresh, name="captcha-refresh"),
     path("captcha/", include("captcha.urls")),
     # Ecosystem sign-in (SPEC 12): the apps page and the token endpoint's bookkeeping, then
     # allauth's provider (discovery, JWKS, authorize, device, token, userinfo).

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import phones
 from accounts.forms.fields import CodeField, CountryField, new_password_field
 from accounts.models import User
+from accounts.web.captcha import audio_url as captcha_audio_url
 from config.html import input_tag
 from config.writes import write_with_async_commit
 from verification.models import Channel
@@ -83,8 +84,8 @@ class CaptchaBoundField(BoundField):
 
 class CaptchaInput(CaptchaTextInput):
     """django-simple-captcha's widget, its two inputs (the key, hidden, and the answer) written
-    as Django's input template writes them, without a template each, and its challenge stored
-    by `new_challenge`."""
+    as Django's input template writes them, without a template each, its challenge stored
+    by `new_challenge`, and its audio the portal's."""
 
     def fetch_captcha_store(self, name, value, attrs=None, generator=None):
         # What the library's method sets, without its check that its URLs are included (on
@@ -92,6 +93,10 @@ class CaptchaInput(CaptchaTextInput):
         self._key = new_challenge(generator)
         self._value = [self._key, ""]
         self.id_ = self.build_attrs(attrs).get("id")
+
+    def audio_url(self):
+        # The portal's audio, in the page's language (the library's needs flite).
+        return captcha_audio_url(self._key)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

@@ -445,11 +445,17 @@ MESSAGE_REQUEUE_AFTER = env_int("MESSAGE_REQUEUE_AFTER", 60, minimum=1)
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)
 CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10
-CAPTCHA_IMAGE_SIZE = (150, 50)
-CAPTCHA_FONT_SIZE = 34
-# The audio CAPTCHA (the characters read aloud) needs flite, the Debian package `flite`; without
-# it the page offers no audio rather than a broken link.
-CAPTCHA_FLITE_PATH = shutil.which("flite")
+# Characters no one mistakes for one another (accounts/web/captcha.py says which and why), large,
+# turned a little, under light dots: read at a glance by a person (templates/captcha/widgets/).
+CAPTCHA_CHALLENGE_FUNCT = "accounts.web.captcha.challenge"
+CAPTCHA_IMAGE_SIZE = (180, 60)
+CAPTCHA_FONT_SIZE = 36
+CAPTCHA_LETTER_ROTATION = (-10, 11)
+CAPTCHA_NOISE_FUNCTIONS = ("accounts.web.captcha.noise_light_dots",)
+# The audio CAPTCHA (the characters read aloud in the page's language) needs espeak-ng, the
+# Debian package `espeak-ng`; without it the page offers no audio rather than a broken link.
+# (No CAPTCHA_FLITE_PATH: the library's English-only flite audio is never used.)
+CAPTCHA_SPEECH_PATH = shutil.which("espeak-ng")
 
 # Parts that exist only to develop with: they expose codes or skip checks.
 if not DEBUG:
