@@ -30,8 +30,8 @@ def services_available() -> bool:
     return bool(settings.USES_POSTGRES and settings.USES_REDIS)
 
 
-def flite_available() -> bool:
-    return bool(settings.CAPTCHA_FLITE_PATH)
+def speech_available() -> bool:
+    return bool(settings.CAPTCHA_SPEECH_PATH)
 
 
 def browser_available() -> bool:
@@ -45,8 +45,8 @@ def pytest_sessionstart(session):
             "REQUIRE_SERVICES=1 but PostgreSQL and Redis are not both in use "
             f"(postgres={settings.USES_POSTGRES}, redis={settings.USES_REDIS})"
         )
-    if REQUIRE_SERVICES and not flite_available():
-        problems.append("REQUIRE_SERVICES=1 but flite (the audio CAPTCHA) is not installed")
+    if REQUIRE_SERVICES and not speech_available():
+        problems.append("REQUIRE_SERVICES=1 but espeak-ng (the audio CAPTCHA) is not installed")
     if REQUIRE_BROWSER and not browser_available():
         problems.append(f"REQUIRE_BROWSER=1 but Chromium is not at {CHROMIUM}")
     if problems:
@@ -107,8 +107,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords and not services_available():
             item.add_marker(pytest.mark.skip(reason=NO_SERVICES))  # reason: postgres, redis
-        if "audio" in item.keywords and not flite_available():
-            item.add_marker(pytest.mark.skip(reason="needs flite: apt-get install flite"))
+        if "audio" in item.keywords and not speech_available():
+            item.add_marker(pytest.mark.skip(reason="needs espeak-ng: apt-get install espeak-ng"))
         if "browser" in item.keywords and not browser_available():
             item.add_marker(pytest.mark.skip(reason=f"needs a chromium browser at {CHROMIUM}"))
 

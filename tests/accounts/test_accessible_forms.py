@@ -1,12 +1,11 @@
 """Forms as assistive technology reads them: each error tied to its field, the CAPTCHA's
-instructions and error tied to its answer field, its audio alternative (with flite), and no
-broken audio without it."""
+instructions and error tied to its answer field, its audio alternative (with espeak-ng), and
+no broken audio without it."""
 
 import re
 from collections import Counter
 
 import pytest
-from captcha.conf import settings as captcha_settings
 from django import forms
 from django.template import Context, Template
 from django.utils.safestring import mark_safe
@@ -76,8 +75,8 @@ def test_new_picture_works_without_javascript(client):
 
 
 @pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/password/reset/"])
-def test_without_flite_no_audio_is_offered(client, monkeypatch, path):
-    monkeypatch.setattr(captcha_settings, "CAPTCHA_FLITE_PATH", None)
+def test_without_espeak_ng_no_audio_is_offered(client, settings, path):
+    settings.CAPTCHA_SPEECH_PATH = None
     page = client.get(path).content.decode()
     assert "<audio" not in page and "captcha/audio/" not in page
     assert 'id="id_captcha_1"' in page
@@ -85,7 +84,7 @@ def test_without_flite_no_audio_is_offered(client, monkeypatch, path):
 
 @pytest.mark.audio
 @pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/password/reset/"])
-def test_with_flite_the_captcha_can_be_heard(client, path):
+def test_with_espeak_ng_the_captcha_can_be_heard(client, path):
     page = client.get(path).content.decode()
     audio = re.search(
         r'<audio controls preload="none" src="([^"]+)" aria-labelledby="([^"]+)"', page
