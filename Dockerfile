@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 WORKDIR /app
-# flite reads the CAPTCHA aloud (its audio alternative); without it the page offers no audio.
+# espeak-ng reads the CAPTCHA aloud (its audio alternative) in the page's language; without it
+# the page offers no audio.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends flite \
+ && apt-get install -y --no-install-recommends espeak-ng \
  && rm -rf /var/lib/apt/lists/*
 # The pinned pip and setuptools first (requirements-pip.lock), then the lock, as tools/venv.py
 # does: the image's own pip may be too old to read the lock once upstream releases something
