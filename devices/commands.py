@@ -5,10 +5,14 @@ that issues one (the device's page, the portal API):
 - a Lock carries a message to show and, optionally, a number to call (`lock_payload`);
 - Erase needs a second factor confirmed in the last few minutes (`refusal`);
 - the same Idempotency-Key from the same person makes one command;
-- Erase is told everywhere the person can be reached.
+- Erase is told everywhere the person can be reached;
+- a command open past its expiry is Expired wherever it is shown (`progress`), even before the
+  clean-up closes it.
 """
 
 import re
+from datetime import datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -219,6 +223,30 @@ def report_result(*, device: Device, command_id, succeeded: bool, detail: str = 
         Device.objects.filter(pk=device.pk).update(erased_at=timezone.now())
     _log_command(command)
     return command
+
+
+class Progress(NamedTuple):
+    """Where a command stands as its owner sees it, and since when."""
+
+    state: str
+    since: datetime
+
+
+def progress(command: Command, *, now: datetime | None = None) -> Progress:
+    """The command's state as the device page and the portal API show it, and the time it got
+    there: Pending since it was sent, Delivered since the device fetched it, Succeeded, Failed or
+    Cancelled since it was closed. One still open past its expiry is Expired since it expired,
+    never Pending: `expire_commands` closes it only when the device or the clean-up next looks."""
+    if command.expires_at is not None and (
+        command.state == State.EXPIRED
+        or (command.is_open and command.expires_at <= (now or timezone.now()))
+    ):
+        return Progress(State.EXPIRED, command.expires_at)
+    if command.state == State.PENDING:
+        return Progress(State.PENDING, command.created_at)
+    if command.state == State.DELIVERED:
+        return Progress(State.DELIVERED, command.delivered_at or command.created_at)
+    return Progress(command.state, command.finished_at or command.created_at)
 
 
 def expire_commands(*, device: Device | None = None, now=None) -> int:

@@ -6,6 +6,7 @@ from devices.api import commands, portal
 urlpatterns = [
     path("devices/", views.device_list, name="devices_home"),
     path("devices/<uuid:device_id>/", views.device_detail, name="device_detail"),
+    path("devices/<uuid:device_id>/status/", views.device_status, name="device_status"),
     path("devices/<uuid:device_id>/command/", views.issue_command, name="device_command"),
     path("devices/<uuid:device_id>/erase/", views.erase, name="device_erase"),
     path("devices/<uuid:device_id>/remove/", views.remove, name="device_remove"),

@@ -1,7 +1,8 @@
 """Find Device pages: the list of devices, and a page per device with its last location on a
 map and the buttons Locate, Ring, Lock and Erase. Every button is a plain form (works without
 JavaScript); with JavaScript the page sends them through the portal API and follows the
-commands' states without a reload."""
+commands' states and the location without a reload, fetching those parts of the page again
+(`device_status`)."""
 
 import uuid
 from typing import cast
@@ -11,7 +12,10 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -40,23 +44,64 @@ def device_detail(request: HttpRequest, device_id) -> HttpResponse:
         request,
         "devices/detail.html",
         {
-            "device": device,
-            "commands": device.commands.order_by("-created_at")[:10],
+            **_status(device),
             "keys": {kind: uuid.uuid4() for kind in ("locate", "ring", "lock")},
             "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-            # What device.js writes when a command changes, in the page's language.
-            "command_labels": {
-                "kinds": {kind.value: str(kind.label) for kind in Command.Kind},
-                "states": {state.value: str(state.label) for state in Command.State},
-                # The map's own controls, which Leaflet names in English.
-                "map": {
-                    "zoom_in": _("Zoom in"),
-                    "zoom_out": _("Zoom out"),
-                    "marker": _("Where the device was"),
-                },
+            # The map's own words, which Leaflet writes in English, in the page's language.
+            "map_words": {
+                "zoom_in": _("Zoom in"),
+                "zoom_out": _("Zoom out"),
+                "marker": _("Where the device was"),
+                "prefix": format_html(
+                    '<a href="https://leafletjs.com" title="{}">Leaflet</a>',
+                    _("A JavaScript library for interactive maps"),
+                ),
+                "attribution": _tile_credit(),
             },
         },
+    )
+
+
+@never_cache
+def device_status(request: HttpRequest, device_id) -> HttpResponse:
+    """What the page's script fetches every few seconds to follow the device: the same parts
+    of the page, rendered the same way (so every time on it is written by the server, in one
+    format). Signed out, a 401 rather than the sign-in page, so the script stops asking."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return render(request, "devices/_status.html", _status(_owned(request, device_id)))
+
+
+def _status(device: Device) -> dict:
+    """The parts of the device page that change while it is open: the last location, and the
+    recent commands, each with where it stands and since when (devices.commands.progress)."""
+    now = timezone.now()
+    rows = []
+    for command in device.commands.order_by("-created_at")[:10]:
+        state, since = commands.progress(command, now=now)
+        rows.append(
+            {
+                "command": command,
+                "state": state,
+                "label": Command.State(state).label,
+                "since": since,
+            }
+        )
+    return {"device": device, "command_rows": rows}
+
+
+# The default tile server's credit, which its licence asks for, linked to its terms.
+_OPENSTREETMAP_CREDIT = "© OpenStreetMap contributors"
+
+
+def _tile_credit() -> str:
+    """The tile server's credit under the map: OpenStreetMap's in the page's language (the ©
+    and the name stay, as its licence asks), another server's as configured."""
+    if settings.MAP_TILE_ATTRIBUTION != _OPENSTREETMAP_CREDIT:
+        return settings.MAP_TILE_ATTRIBUTION
+    return format_html(
+        '© <a href="https://www.openstreetmap.org/copyright">{}</a>',
+        _("OpenStreetMap contributors"),
     )
 
 

@@ -4,7 +4,7 @@ devices.commands'."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ class CommandOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     device_id = serializers.UUIDField(source="device.public_id", read_only=True)
     detail = serializers.CharField(source="result_detail", read_only=True)
+    state = serializers.SerializerMethodField()
 
     class Meta:
         model = Command
@@ -41,6 +42,11 @@ class CommandOutput(serializers.ModelSerializer):
             "finished_at",
             "detail",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Command.State.choices))
+    def get_state(self, command: Command) -> str:
+        """As the device page shows it: past its expiry, "expired" (devices.commands.progress)."""
+        return commands.progress(command).state
 
 
 class CommandInput(serializers.Serializer):

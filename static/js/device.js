@@ -1,14 +1,14 @@
-// The device page without reloads: commands go through the portal API, their states and the
-// last location are refreshed every few seconds, and the map shows where the device was.
+// The device page without reloads: commands go through the portal API, the commands' states and
+// the last location are fetched again every few seconds as the server renders them, and the map
+// shows where the device was.
 (function () {
   "use strict";
   var root = document.getElementById("device");
   if (!root || !window.fetch) return;
   var api = root.dataset.api;
-  // Command kinds and states as the page names them (devices/detail.html, in its language).
-  var labels = JSON.parse(document.getElementById("command-labels").textContent);
+  // The map's own words in the page's language, and its credits (devices/views.py).
+  var words = JSON.parse(document.getElementById("map-words").textContent);
   var map = null, marker = null, circle = null;
-  var shownStates = null;  // command id -> state last drawn, to announce only what changed
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -20,10 +20,10 @@
     var el = document.getElementById("map");
     if (!map) {
       el.hidden = false;
-      var words = labels.map || {};
-      map = L.map(el, { zoomControl: false }).setView([lat, lon], 15);
+      map = L.map(el, { zoomControl: false, attributionControl: false }).setView([lat, lon], 15);
       L.control.zoom({ zoomInTitle: words.zoom_in, zoomOutTitle: words.zoom_out }).addTo(map);
-      var tiles = L.tileLayer(root.dataset.tiles, { attribution: root.dataset.attribution, maxZoom: 19 });
+      L.control.attribution({ prefix: words.prefix }).addTo(map);
+      var tiles = L.tileLayer(root.dataset.tiles, { attribution: words.attribution, maxZoom: 19 });
       // Offline or blocked, the tiles fail: the page says so (the place is written out below).
       tiles.once("tileerror", function () {
         document.getElementById("map-failed").hidden = false;
@@ -38,56 +38,51 @@
     }
   }
 
-  function kindLabel(c) {
-    return labels.kinds[c.kind] || c.kind;
+  // The location as the server wrote it (templates/devices/_location.html) places the map.
+  function placeMap() {
+    var place = document.getElementById("location").dataset;
+    if (place.lat) showOnMap(parseFloat(place.lat), parseFloat(place.lon), parseFloat(place.accuracy));
   }
 
-  function announceChanges(commands) {
+  // The rows' states by command, to announce only what changed.
+  function statesOf(rows) {
     var states = {};
+    rows.querySelectorAll("tr[data-id]").forEach(function (row) { states[row.dataset.id] = row.dataset.state; });
+    return states;
+  }
+
+  function announceChanges(before, rows) {
     var changed = [];
-    commands.forEach(function (c) {
-      states[c.id] = c.state;
-      if (shownStates && shownStates[c.id] !== c.state) changed.push(kindLabel(c) + ": " + (labels.states[c.state] || c.state));
+    rows.querySelectorAll("tr[data-id]").forEach(function (row) {
+      if (before[row.dataset.id] !== undefined && before[row.dataset.id] !== row.dataset.state) {
+        changed.push(row.querySelector(".kind").textContent + ": " + row.querySelector(".state-word").textContent);
+      }
     });
-    var first = shownStates === null;
-    shownStates = states;
-    if (!first && changed.length) {
-      document.getElementById("command-status").textContent = changed.join(", ");
+    if (changed.length) document.getElementById("command-status").textContent = changed.join(", ");
+  }
+
+  // Puts the fresh part in place of the shown one when it differs; true if it did.
+  function swap(fresh, id) {
+    var shown = document.getElementById(id), next = fresh.getElementById(id);
+    if (!shown || !next || shown.outerHTML === next.outerHTML) return false;
+    shown.replaceWith(next);
+    return true;
+  }
+
+  // What the server rendered of the page's changing parts (devices/views.py, device_status):
+  // every word and time on them is the server's, as in the first render.
+  function update(html) {
+    var fresh = document.createElement("template");
+    fresh.innerHTML = html;
+    var status = fresh.content.firstElementChild;
+    if (!status) return;
+    if (status.dataset.erased && !root.dataset.erased) {
+      window.location.reload();  // the page for an erased device offers other things
+      return;
     }
-    return first || changed.length > 0;
-  }
-
-  function renderCommands(commands) {
-    var body = document.querySelector("#commands tbody");
-    if (!commands.length) return;
-    if (!announceChanges(commands) && body.rows.length === commands.length) return;
-    body.innerHTML = "";
-    commands.forEach(function (c) {
-      var row = document.createElement("tr");
-      row.dataset.id = c.id;
-      var kind = document.createElement("td");
-      kind.textContent = kindLabel(c);
-      var state = document.createElement("td");
-      state.className = "state";
-      state.dataset.testid = "state-" + c.kind;
-      state.setAttribute("data-testid", "state-" + c.kind);
-      state.textContent = labels.states[c.state] || c.state;
-      var sent = document.createElement("td");
-      sent.textContent = new Date(c.created_at).toLocaleString(document.documentElement.lang || "en", {
-        day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
-      });
-      row.append(kind, state, sent);
-      body.append(row);
-    });
-  }
-
-  function renderLocation(loc) {
-    if (!loc) return;
-    var coords = document.querySelector("[data-testid=coordinates]");
-    if (coords) coords.textContent = loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5);
-    var open = document.getElementById("open-in-maps");
-    if (open) open.href = open.dataset.template.replace(/LAT/g, loc.lat.toFixed(5)).replace(/LON/g, loc.lon.toFixed(5));
-    showOnMap(loc.lat, loc.lon, loc.accuracy);
+    var before = statesOf(document.getElementById("command-rows"));
+    if (swap(fresh.content, "command-rows")) announceChanges(before, document.getElementById("command-rows"));
+    if (swap(fresh.content, "location")) placeMap();
   }
 
   var polling = null;
@@ -98,19 +93,13 @@
   }
 
   function refresh() {
-    fetch(api, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(root.dataset.status, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) {
         if (r.status === 401 || r.status === 403) { signedOut(); return null; }
-        return r.ok ? r.json() : null;
+        return r.ok ? r.text() : null;
       })
-      .then(function (device) {
-        if (!device) return;
-        if (device.erased && !root.dataset.erased) {
-          window.location.reload();  // the page for an erased device offers other things
-          return;
-        }
-        renderCommands(device.commands || []);
-        renderLocation(device.last_location);
+      .then(function (html) {
+        if (html) update(html);
       })
       .catch(function () {});
   }
@@ -139,11 +128,6 @@
     });
   });
 
-  var el = document.getElementById("map");
-  if (el && el.dataset.lat) {
-    window.addEventListener("load", function () {
-      showOnMap(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon), parseFloat(el.dataset.accuracy));
-    });
-  }
+  window.addEventListener("load", placeMap);
   polling = setInterval(refresh, 3000);
 })();
