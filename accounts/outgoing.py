@@ -50,19 +50,24 @@ def send_verification_code(
     language: str,
     previous_id: int | None = None,
     account: str = "",
-    send_if: Callable[[], bool] | None = None,
-    otherwise: Callable[[VerificationCode], None] | None = None,
+    account_there: Callable[[], str | None] | None = None,
+    instead: Callable[[VerificationCode, str], None] | None = None,
 ) -> VerificationCode:
     """Send a code of `purpose` by `template`, through verification's `send_code` (cooldown,
-    send budgets, one transaction; raises ResendTooSoon and SendLimitReached). When `send_if()`
-    is false, the code is issued and counted alike but not sent: `otherwise(record)` goes in its
-    place, or else the message is written and queued but withheld. The caller's answer is the
+    send budgets, one transaction; raises ResendTooSoon and SendLimitReached).
+
+    `account_there()` tells whether an account is reached at the destination: its language
+    ("" when it has none set), or None. Without it, the code goes out in `language`. With it,
+    where an account is, the message is written in the account's language, and `instead(record,
+    account_language)` goes in place of the code when given (sign-up: a notice to the owner);
+    where none is, the code goes out in `language` when `instead` is given, and is otherwise
+    issued, written and queued alike but withheld (forgot password). The caller's answer is the
     same either way and takes the same work (no enumeration, by content or by time)."""
 
     def deliver(record: VerificationCode, code: str) -> None:
-        send = send_if is None or send_if()
-        if not send and otherwise is not None:
-            otherwise(record)
+        there = account_there() if account_there is not None else None
+        if there is not None and instead is not None:
+            instead(record, there or language)
             return
         send_code_message(
             template,
@@ -70,8 +75,8 @@ def send_verification_code(
             destination=destination,
             code=code,
             expires_at=record.expires_at,
-            language=language,
-            withhold=not send,
+            language=there or language,
+            withhold=account_there is not None and instead is None and there is None,
         )
 
     return send_code(

@@ -6,8 +6,10 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import get_text_list
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
 
 SMS_CAPABLE = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -25,7 +27,24 @@ def _country_choices(language: str, countries: tuple[str, ...]) -> list[tuple[st
         (code, f"{names.get(code, code)} (+{phonenumbers.country_code_for_region(code)})")
         for code in countries
     ]
-    return sorted(choices, key=lambda choice: choice[1])
+    return sorted(choices, key=lambda choice: _sort_key(language, choice[1]))
+
+
+def _sort_key(language: str, name: str) -> tuple[str, str]:
+    """How a list of names is ordered in `language`: Chinese by pinyin (as a Chinese reader
+    looks for 印度 under Y), the other languages by their letters."""
+    if language.lower().startswith("zh"):
+        return (" ".join(lazy_pinyin(name, style=Style.TONE3)).lower(), name)
+    return (name.casefold(), name)
+
+
+def country_name(code: str) -> str:
+    """A country or region's name in the page's language: "India"."""
+    try:
+        names = Locale.parse((get_language() or "en").replace("-", "_")).territories
+    except (ValueError, LookupError, UnknownLocaleError):
+        names = Locale("en").territories
+    return names.get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -62,6 +81,26 @@ def parse_mobile_number(raw: str, country: str) -> str:
     except phonenumbers.NumberParseException:
         raise ValidationError(_("Enter a valid phone number."), code="invalid") from None
     if not phonenumbers.is_valid_number(number):
+        fits = [] if text.startswith("+") else countries_where_it_fits(text, besides=country)
+        if fits:
+            raise ValidationError(
+                _(
+                    "This isn't a valid phone number for %(chosen)s, but it is one for "
+                    "%(fits)s. Choose that country/region above, or type the number with its "
+                    "country code."
+                )
+                % {
+                    "chosen": country_name(country),
+                    "fits": get_text_list(
+                        [
+                            f"{country_name(code)} (+{phonenumbers.country_code_for_region(code)})"
+                            for code in fits
+                        ],
+                        _("or"),
+                    ),
+                },
+                code="other_country",
+            )
         raise ValidationError(
             _("This isn't a valid phone number for the country/region you chose."), code="invalid"
         )
@@ -83,6 +122,25 @@ def parse_mobile_number(raw: str, country: str) -> str:
             code="not_mobile",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def countries_where_it_fits(national: str, *, besides: str, most: int = 3) -> list[str]:
+    """The other allowed countries where `national` is a valid mobile number (at most `most`,
+    in the order of PHONE_COUNTRIES): a person whose browser chose the wrong country learns
+    which one their number belongs to."""
+    fits = []
+    for code in settings.PHONE_COUNTRIES:
+        if code == besides:
+            continue
+        try:
+            number = phonenumbers.parse(national, code)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in SMS_CAPABLE:
+            fits.append(code)
+            if len(fits) == most:
+                break
+    return fits
 
 
 def parse_any_number(raw: str, country: str) -> str | None:

@@ -31,7 +31,8 @@ def send_reset_code(
     *, channel: str, destination: str, client_ip: str, previous_id: int | None, language: str
 ) -> VerificationCode:
     """Issue a code whether or not an account is reached there (the cooldown and budgets
-    behave the same); send it only where an account is, in `language` (the page's)."""
+    behave the same); send it only where an account is, in the account's language (the page's,
+    `language`, when the account has none set)."""
 
     return outgoing.send_verification_code(
         purpose=RESET,
@@ -41,7 +42,13 @@ def send_reset_code(
         client_ip=client_ip,
         language=language,
         previous_id=previous_id,
-        send_if=lambda: bool(accounts_reached_at(channel=channel, destination=destination)),
+        account_there=lambda: next(
+            (
+                user.language
+                for user in accounts_reached_at(channel=channel, destination=destination)
+            ),
+            None,
+        ),
     )
 
 

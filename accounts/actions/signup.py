@@ -12,7 +12,14 @@ from verification.models import Channel, VerificationCode
 
 SIGNUP = VerificationCode.Purpose.SIGNUP
 # What every door that signs people up tells of a refused code (the page, the device API).
-__all__ = ["CODE_ERRORS", "CodeError", "DestinationTaken", "create_account", "send_signup_code"]
+__all__ = [
+    "CODE_ERRORS",
+    "CodeError",
+    "DestinationTaken",
+    "check_signup_code",
+    "create_account",
+    "send_signup_code",
+]
 
 
 class DestinationTaken(Exception):  # noqa: N818
@@ -22,12 +29,19 @@ class DestinationTaken(Exception):  # noqa: N818
 def account_exists(*, channel: str, destination: str) -> bool:
     """Whether the number or address belongs to an account. An address someone merely typed
     into their account without proving it does not count: it must not block its owner."""
+    return language_of_account_at(channel=channel, destination=destination) is not None
+
+
+def language_of_account_at(*, channel: str, destination: str) -> str | None:
+    """The language of the account the number or address belongs to ("" when it has none
+    set), or None when it belongs to none (see account_exists). One query either way."""
     if channel == Channel.SMS:
-        return User.objects.filter(phone=destination).exists()
-    return User.objects.filter(
-        Q(email__iexact=destination)
-        | Q(emailaddress__email__iexact=destination, emailaddress__verified=True)
-    ).exists()
+        match = Q(phone=destination)
+    else:
+        match = Q(email__iexact=destination) | Q(
+            emailaddress__email__iexact=destination, emailaddress__verified=True
+        )
+    return User.objects.filter(match).values_list("language", flat=True).first()
 
 
 def send_signup_code(
@@ -37,8 +51,9 @@ def send_signup_code(
     `language` (the page's: there is no account yet whose language could be known).
 
     When the number or address already has an account, its owner gets a notice instead of a
-    code, and the caller sees exactly what it would have seen otherwise (no enumeration).
-    Raises ResendTooSoon inside the cooldown and SendLimitReached over the send budget.
+    code, in the account's language, and the caller sees exactly what it would have seen
+    otherwise (no enumeration). Raises ResendTooSoon inside the cooldown and SendLimitReached
+    over the send budget.
     """
 
     return outgoing.send_verification_code(
@@ -49,14 +64,20 @@ def send_signup_code(
         client_ip=client_ip,
         language=language,
         previous_id=previous_id,
-        send_if=lambda: not account_exists(channel=channel, destination=destination),
-        otherwise=lambda record: outgoing.send_account_exists_notice(
+        account_there=lambda: language_of_account_at(channel=channel, destination=destination),
+        instead=lambda record, account_language: outgoing.send_account_exists_notice(
             channel=channel,
             destination=destination,
-            language=language,
+            language=account_language,
             expires_at=record.expires_at,
         ),
     )
+
+
+def check_signup_code(*, destination: str, code_id: int | None, code: str) -> None:
+    """Raises CodeError when `code` is not the pending sign-up code (a wrong try counts); a
+    right code is not used up (create_account uses it)."""
+    use_code(code_id=code_id, purpose=SIGNUP, destination=destination, code=code, spend=False)
 
 
 def create_account(

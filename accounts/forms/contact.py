@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
 from django.forms import BoundField
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import phones
 from accounts.forms.fields import CodeField, CountryField, new_password_field
 from accounts.models import User
+from accounts.rules.password_policy import checklist
 from accounts.web.captcha import audio_url as captcha_audio_url
 from config.html import input_tag
 from config.writes import write_with_async_commit
@@ -149,8 +151,12 @@ class CreateAccountForm(forms.Form):
     """The code, the password and consent. The destination is the one the code was sent to."""
 
     code = CodeField()
-    password1 = new_password_field(_("Password"), _("Choose a password."))
-    password2 = new_password_field(_("Confirm password"), _("Type your password again."))
+    # What was typed comes back with the page when another field is wrong: every error is
+    # told at once, and nobody types a good password twice for a wrong code.
+    password1 = new_password_field(_("Password"), _("Choose a password."), keep_typed=True)
+    password2 = new_password_field(
+        _("Confirm password"), _("Type your password again."), keep_typed=True
+    )
     terms = forms.BooleanField(
         label=mark_safe(  # noqa: S308  # nosec B308 B703 - constant text with our own links
             _(
@@ -167,8 +173,9 @@ class CreateAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.channel = channel
         self.destination = destination
-        self.fields["password1"].help_text = " ".join(
-            password_validation.password_validators_help_texts()
+        # The rules, as a checklist the page's script ticks off while the person types.
+        self.fields["password1"].help_text = render_to_string(
+            "accounts/_password_rules.html", {"rules": checklist()}
         )
 
     def clean(self):
@@ -178,7 +185,7 @@ class CreateAccountForm(forms.Form):
         password2 = cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The passwords don't match."))
-        elif password1:
+        if password1:
             # The account ID is drawn when the account is created; the person hasn't seen it yet.
             candidate = User(
                 phone=self.destination if self.channel == Channel.SMS else None,

@@ -87,12 +87,15 @@ class CodeField(forms.CharField):
         return value
 
 
-def new_password_field(label, required) -> forms.CharField:
+def new_password_field(label, required, *, keep_typed: bool = False) -> forms.CharField:
     """A new password (typed twice by the forms that use it), checked by the password policy
-    in the form's clean."""
+    in the form's clean; with `keep_typed`, a page that comes back with errors keeps what was
+    typed (the page is never cached)."""
     return forms.CharField(
         label=label,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password"}, render_value=keep_typed
+        ),
         error_messages={"required": required},
     )

@@ -6,8 +6,10 @@ composition rule and asks for 15 characters instead.
 """
 
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -94,3 +96,42 @@ class PersonalDataValidator:
 
     def get_help_text(self) -> str:
         return _("Not similar to your phone number, email or account ID.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of the password checklist a page shows beside a new password: its words, and
+    what the page's script checks as the person types (`check`, e.g. "min:8" or a pattern
+    "re:[A-Z]"; "" for a rule only the server can judge, such as a common password)."""
+
+    text: str
+    check: str = ""
+
+
+def checklist() -> list[Rule]:
+    """The password policy as a list a person can tick off while typing, built from the
+    configured validators (AUTH_PASSWORD_VALIDATORS), in the page's language. The server stays
+    the judge: `validate_password` runs on every submit whatever the page showed."""
+    rules: list[Rule] = []
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            rules.append(
+                Rule(
+                    _("At least %(min)d characters") % {"min": validator.min_length},
+                    f"min:{validator.min_length}",
+                )
+            )
+        elif isinstance(validator, MaximumLengthValidator):
+            continue  # a limit nobody reaches by typing; the server still says so
+        elif isinstance(validator, CharacterClassValidator):
+            rules += [
+                Rule(_("An upper-case letter (A-Z)"), "re:[A-Z]"),
+                Rule(_("A lower-case letter (a-z)"), "re:[a-z]"),
+                Rule(_("A digit (0-9)"), "re:[0-9]"),
+                Rule(_("A symbol, such as ! ? # or %"), "re:[^A-Za-z0-9]"),
+            ]
+        elif isinstance(validator, password_validation.CommonPasswordValidator):
+            rules.append(Rule(_("Not a commonly used password (checked when you submit)")))
+        else:
+            rules.append(Rule(str(validator.get_help_text())))
+    return rules

@@ -1,9 +1,12 @@
 """What the pages that send codes share: the "Send code" step, and what they say when a code
 was not sent."""
 
+import math
+import time
 from collections.abc import Callable
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -47,8 +50,12 @@ class CodeToContactView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)
         pending = self.pending(request, channel)
-        send_form = ContactWithCaptchaForm(channel=channel, initial=pending.get("initial"))
+        send_form = self.send_form(request, channel=channel, initial=pending.get("initial"))
         return self.page(request, channel=channel, pending=pending, send_form=send_form)
+
+    def send_form(self, request: HttpRequest, *, channel: str, data=None, initial=None):
+        """Where to send the code, with the CAPTCHA (a subclass may waive it)."""
+        return ContactWithCaptchaForm(data, channel=channel, initial=initial)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         channel = self.channel(request)
@@ -112,14 +119,54 @@ class CodeToContactView(View):
         request.session[self.session_key] = pending
         return pending
 
+    def resend_step(self, request: HttpRequest, *, channel: str, pending: dict) -> str:
+        """Send the pending code again, to the same destination, without a new CAPTCHA, at most
+        RESENDS_WITHOUT_CAPTCHA times (then the person goes back to the first step, and its
+        CAPTCHA). Returns "" when sent, else what the person reads."""
+        if not pending.get("code_id"):
+            return _("Enter where to send the code first.")
+        if pending.get("resends", 0) >= RESENDS_WITHOUT_CAPTCHA:
+            return _("To get another code, go back and answer a new CAPTCHA.")
+        try:
+            record = type(self).send_code(
+                channel=channel,
+                destination=pending["destination"],
+                client_ip=get_adapter(request).get_client_ip(request),
+                previous_id=pending["code_id"],
+                language=get_language(),
+            )
+        except (ResendTooSoon, SendLimitReached) as error:
+            return send_error(error)
+        pending |= {
+            "code_id": record.pk,
+            "sent_at": time.time(),
+            "resends": pending.get("resends", 0) + 1,
+        }
+        request.session[self.session_key] = pending
+        return ""
+
+
+# A sign-up may ask for the code again this many times on the code's step; then a new CAPTCHA.
+RESENDS_WITHOUT_CAPTCHA = 3
+
+
+def resend_wait(pending: dict) -> int:
+    """Seconds until the pending code may be sent again (the cooldown after the last send)."""
+    sent_at = pending.get("sent_at")
+    if not sent_at:
+        return 0
+    return max(0, math.ceil(sent_at + settings.VERIFICATION_RESEND_COOLDOWN - time.time()))
+
 
 def pending_code(form, *, channel: str, code_id: int) -> dict:
-    """What a page keeps in the session once a code went out: where to, which code, and what
-    the person typed (so the form comes back filled in)."""
+    """What a page keeps in the session once a code went out: where to, which code, when, and
+    what the person typed (so the form comes back filled in)."""
     return {
         "channel": channel,
         "destination": form.cleaned_data["destination"],
         "code_id": code_id,
+        "sent_at": time.time(),
+        "resends": 0,
         "initial": {
             key: value
             for key, value in form.cleaned_data.items()

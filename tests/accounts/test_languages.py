@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -190,6 +191,28 @@ def test_the_account_keeps_the_language_it_was_created_in():
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
     sign_up(client, phone="98765 43210")
     assert User.objects.get(phone=PHONE).language == "zh-hans"
+
+
+def test_codes_and_notices_for_an_existing_account_go_in_the_accounts_language():
+    """Asked from a Chinese page, for an account that reads English: the reset code, and the
+    notice that replaces a sign-up code to a taken number, are in English."""
+    sign_up(Client(HTTP_ACCEPT_LANGUAGE="en"), phone="98765 43210")
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    chinese.post(
+        "/accounts/password/reset/",
+        {"action": "send", "captcha_0": "test", "captcha_1": "PASSED", "method": "phone"}
+        | {"country": "IN", "phone": "98765 43210"},
+    )
+    body = last_message_to(PHONE).body
+    assert "code" in body and not re.search(r"[\u4e00-\u9fff]", body), body
+    later = timezone.now() + timedelta(minutes=2)
+    with time_machine.travel(later, tick=False):
+        send_code(Client(HTTP_ACCEPT_LANGUAGE="zh-CN"), phone="98765 43210")
+        notice = last_message_to(PHONE).body
+    assert notice != body and not re.search(r"[\u4e00-\u9fff]", notice), notice
+    # A contact with no account yet gets its sign-up code in the page's language.
+    send_code(chinese, phone="98765 43211")
+    assert re.search(r"[\u4e00-\u9fff]", last_message_to("+919876543211").body)
 
 
 def test_switching_is_remembered_and_comes_back_after_signing_in_elsewhere():

@@ -41,7 +41,7 @@ def visible_text(response) -> str:
     the picture's address and, with flite installed, the audio's)."""
     html = response.content.decode()
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-    html = re.sub(r"captcha/(image|audio)/[0-9a-f]+", "", html)
+    html = re.sub(r"captcha/(image|audio)/(?:[a-z-]+/)?[0-9a-f]+", "", html)
     return re.sub(r'value="[0-9a-f]{40}"', "", html)
 
 

@@ -140,15 +140,19 @@ def send_code(
     return record
 
 
-def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) -> VerificationCode:
+def use_code(
+    *, code_id: int | None, purpose: str, destination: str, code: str, spend: bool = True
+) -> VerificationCode:
     """Accept `code` once for this purpose and destination, or raise CodeError.
 
     Each wrong try counts (and is committed even though the caller sees an error); the fifth
-    voids the code.
+    voids the code. With `spend=False` a right code is only checked, not used up: a form whose
+    other fields are wrong tells of the code in the same answer, and the code still works when
+    the rest is fixed.
     """
     with transaction.atomic():
         record, reason = _try_code(
-            code_id=code_id, purpose=purpose, destination=destination, code=code
+            code_id=code_id, purpose=purpose, destination=destination, code=code, spend=spend
         )
     if reason:
         raise CodeError(reason)
@@ -157,7 +161,7 @@ def use_code(*, code_id: int | None, purpose: str, destination: str, code: str) 
 
 
 def _try_code(
-    *, code_id: int | None, purpose: str, destination: str, code: str
+    *, code_id: int | None, purpose: str, destination: str, code: str, spend: bool = True
 ) -> tuple[VerificationCode | None, str]:
     record = None
     if code_id is not None:
@@ -187,8 +191,9 @@ def _try_code(
         if record.failed_attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
             return record, "void"
         return record, "wrong"
-    record.used_at = timezone.now()
-    record.save(update_fields=["used_at"])
+    if spend:
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
     return record, ""
 
 
