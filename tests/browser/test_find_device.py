@@ -18,8 +18,10 @@ from django.utils import formats, timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from devices import commands
 from devices.enrolment import enroll_device
 from devices.models import Command, Device
+from tests.browser.accessibility import Findings, audit, new_audit_context
 from tests.browser.pages import ARTIFACTS, sign_in
 from tests.helpers import GOOD_PASSWORD, sign_up
 
@@ -262,3 +264,61 @@ def test_the_sessions_page_names_the_browser_and_phone_in_chinese(
         )
     finally:
         context.close()
+
+
+def commands_in_every_state(device: Device) -> None:
+    """Pending, Delivered, Succeeded, Failed, Cancelled and Expired, one each."""
+    by = device.user
+
+    def issue(kind: str, **payload) -> Command:
+        return commands.issue_command(device=device, by=by, kind=kind, payload=payload)[0]
+
+    issue("ring")
+    commands.acknowledge(device=device, command_id=issue("locate").public_id)
+    for succeeded in (True, False):
+        sent = issue("lock", message="Lost phone", phone="")
+        commands.report_result(device=device, command_id=sent.public_id, succeeded=succeeded)
+    commands.cancel_command(command=issue("lock", message="Lost phone", phone=""))
+    late = issue("ring")
+    Command.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "hi"])
+def test_the_device_page_with_every_command_state_passes_axe_and_fits_360_px(
+    browser, live_server, settings, language
+):
+    settings.DEBUG = True
+    sign_up(Client(), phone="98765 43210")
+    User.objects.filter(phone="+919876543210").update(language=language)
+    user = User.objects.get(phone="+919876543210")
+    device, _token = phone_of(
+        user,
+        last_latitude=28.61394,
+        last_longitude=77.20902,
+        last_accuracy=25,
+        last_battery=81,
+        last_located_at=timezone.now(),
+    )
+    commands_in_every_state(device)
+    session = Client()
+    session.force_login(user)
+    findings = Findings(language)
+    context = new_audit_context(browser, live_server.url, language)
+    try:
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        page.goto(f"/devices/{device.public_id}/")
+        expect(page.locator("#map-failed")).to_be_visible()
+        expect(page.locator("#command-rows tr")).to_have_count(6)
+        audit(page, "device-every-command-state", findings)
+    finally:
+        context.close()
+    assert not findings.problems, findings.report()
