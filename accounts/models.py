@@ -76,6 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # The IANA time zone the person reads times in, on pages and in their SMS and email; the
+    # browser's at sign-up, changed on the account page (accounts.time_zones).
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -193,7 +196,7 @@ class SecurityEvent(models.Model):
         indexes = [models.Index(fields=["user", "-created_at", "-id"], name="security_log")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.kind} at {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     @property
     def summary(self) -> str:
@@ -222,7 +225,7 @@ class KnownBrowser(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} browser since {self.first_seen_at:%Y-%m-%d}"
+        return f"{self.user} browser since {timezone.localtime(self.first_seen_at):%Y-%m-%d}"
 
 
 class SmsSecondFactor(models.Model):

@@ -2,7 +2,8 @@
 
 Each is written in an explicit language: a security notice in the account's own language
 (`User.language`), a code in the language of the page that asked for it (`language`), which
-for a sign-up is the only one known.
+for a sign-up is the only one known. A notice writes its times in the account's time zone
+(`User.time_zone`), whoever's request set it off.
 """
 
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.urls import reverse
 
+from accounts import time_zones
 from accounts.languages import language_of
 from verification.actions.codes import send_code
 from verification.actions.messages import queue_message
@@ -177,18 +179,24 @@ def send_security_notice(
 ) -> None:
     """Tell the person about a sensitive change or a new sign-in. `also_to` adds contacts that
     must hear of it too (the old recovery contact when it is replaced); `everywhere` sends it to
-    every contact the account has (an erased device). It is written in the account's language;
-    lazy strings in `context` are translated into it too."""
+    every contact the account has (an erased device). It is written in the account's language
+    and time zone; lazy strings in `context` are translated into it too, and times in it
+    (`when`, `until`) are written in the language's one format."""
     more = [*also_to, *(every_contact(user) if everywhere else [])]
     destinations = list(dict.fromkeys([*notice_destinations(user), *more]))
-    for channel, destination in destinations:
-        queue_message(
-            channel=channel,
-            to=destination,
-            template=f"accounts/messages/notice_{notice}",
-            language=language_of(user),
-            context={"account_id": user.account_id, "reset_url": wasnt_me_url(), **(context or {})},
-        )
+    with time_zones.override_for(user):
+        for channel, destination in destinations:
+            queue_message(
+                channel=channel,
+                to=destination,
+                template=f"accounts/messages/notice_{notice}",
+                language=language_of(user),
+                context={
+                    "account_id": user.account_id,
+                    "reset_url": wasnt_me_url(),
+                    **(context or {}),
+                },
+            )
 
 
 def wasnt_me_url() -> str:  # noqa: N802 - reads as the constant it is, built when asked

@@ -1,6 +1,6 @@
 """Staff see each message's outcome and a masked preview; never a code, never the content."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib import admin
@@ -73,7 +73,9 @@ class DeliveryReportAdmin(ReadOnlyAdmin):
         recent = OutboundMessage.objects.filter(created_at__gte=since)
         per_day: dict = {}
         rows = (
-            recent.annotate(day=TruncDate("created_at"))
+            # Days of UTC, as the SMS budget counts them (verification.limits), whatever the
+            # time zone of the staff member reading.
+            recent.annotate(day=TruncDate("created_at", tzinfo=UTC))
             .values("day", "channel", "status")
             .annotate(count=Count("id"))
             .order_by("-day")
@@ -101,9 +103,7 @@ class DeliveryReportAdmin(ReadOnlyAdmin):
             # Every SMS written today (codes and notices), as the table below counts them.
             "sms_all_today": OutboundMessage.objects.filter(
                 channel="sms",
-                created_at__gte=timezone.localtime().replace(
-                    hour=0, minute=0, second=0, microsecond=0
-                ),
+                created_at__gte=timezone.now().replace(hour=0, minute=0, second=0, microsecond=0),
             )
             .exclude(status=OutboundMessage.Status.WITHHELD)
             .count(),

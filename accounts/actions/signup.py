@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts import outgoing
+from accounts import outgoing, time_zones
 from accounts.models import Consent, SecurityEvent, User
 from verification.actions.codes import CODE_ERRORS, CodeError, use_code
 from verification.models import Channel, VerificationCode
@@ -90,10 +90,12 @@ def create_account(
     client_ip: str | None,
     user_agent: str,
     language: str,
+    time_zone: str = "",
 ) -> User:
     """Create the account once `code` proves the destination; it keeps `language` (the one
-    it was created in). Raises CodeError or DestinationTaken; on any error nothing is created
-    (except the counted wrong try)."""
+    it was created in) and `time_zone` (the browser's or phone's IANA name; UTC when missing or
+    not one zoneinfo knows). Raises CodeError or DestinationTaken; on any error nothing is
+    created (except the counted wrong try)."""
     use_code(code_id=code_id, purpose=SIGNUP, destination=destination, code=code)
     try:
         with transaction.atomic():
@@ -104,6 +106,7 @@ def create_account(
                 email=destination if channel == Channel.EMAIL else None,
                 password=password,
                 language=language,
+                time_zone=time_zones.valid(time_zone) or time_zones.DEFAULT,
             )
             if channel == Channel.EMAIL:
                 # The owner proved the address: unproven claims to it by others lapse.

@@ -30,16 +30,17 @@ class ModerationForm(forms.Form):
             "where the action has them."
         ),
     )
-    until = forms.DateTimeField(
-        required=False,
-        label=_("Suspended until (UTC)"),
-        help_text=_("Empty: until reinstated. Format: 2026-12-31 18:00"),
-    )
+    # Read in the staff member's own time zone (AccountTimeZoneMiddleware), as admin shows times.
+    until = forms.DateTimeField(required=False, label=_("Suspended until"))
 
     def __init__(self, *args, action: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if action != Action.SUSPEND:
             del self.fields["until"]
+        else:
+            self.fields["until"].help_text = _(
+                "In your time zone, %(zone)s. Empty: until reinstated. Format: 2026-12-31 18:00"
+            ) % {"zone": timezone.get_current_timezone_name()}
 
     def clean_until(self):
         until = self.cleaned_data.get("until")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts import outgoing
+from accounts import outgoing, time_zones
 from accounts.languages import language_of
 from accounts.models import User
 from accounts.rules import failed_passwords, sign_in_limits, standing
@@ -124,9 +124,11 @@ class AccountAdapter(DefaultAccountAdapter):
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)
-            return render(
-                request, "accounts/account_restricted.html", {"account": user}, status=403
-            )
+            # The password was right: when the suspension ends is told in the account's zone.
+            with time_zones.override_for(user):
+                return render(
+                    request, "accounts/account_restricted.html", {"account": user}, status=403
+                )
         return super().pre_login(request, user, **kwargs)
 
     def get_password_change_redirect_url(self, request) -> str:

@@ -1,4 +1,5 @@
-"""The account's standing, checked on every request of a signed-in person."""
+"""What every request of a signed-in person goes through: the account's standing, its time
+zone, and the session's clock."""
 
 import time
 
@@ -6,8 +7,10 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import time_zones
 from accounts.rules import standing
 
 # Where a person who must set up two-factor again may still go.
@@ -43,6 +46,24 @@ class AccountStandingMiddleware:
                 )
                 return redirect("two_factor")
         return self.get_response(request)
+
+
+class AccountTimeZoneMiddleware:
+    """After authentication: a signed-in person (staff in admin too) reads every time in their
+    own zone (`User.time_zone`, on the row authentication loaded: no query of its own); anyone
+    else in UTC."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            time_zones.activate_for(user)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 # Session keys: when the person signed in, and when they were last active (a minute apart at most).

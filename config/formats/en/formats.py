@@ -1,5 +1,5 @@
-"""English: 27 November 2026; 27 Nov 2026, 16:40 UTC."""
+"""English: 27 November 2026; 27 Nov 2026, 22:10."""
 
 DATE_FORMAT = "j F Y"
-DATETIME_FORMAT = "j M Y, H:i T"
+DATETIME_FORMAT = "j M Y, H:i"
 SHORT_DATETIME_FORMAT = "j M, H:i"
