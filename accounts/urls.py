@@ -42,6 +42,7 @@ urlpatterns = [
     path("accounts/email/", pages.not_yet),
     path("accounts/phone/<path:rest>", pages.not_yet),
     path("account/", security.account_home, name="account_home"),
+    path("account/time-zone/", pages.change_time_zone, name="change_time_zone"),
     path("account/security-log/", security.security_log, name="security_log"),
     path("account/sessions/", security.sessions, name="sessions"),
     path("account/verify/", security.reauthenticate, name="reauthenticate"),

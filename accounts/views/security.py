@@ -23,6 +23,7 @@ from accounts import phones
 from accounts.actions import recovery, security
 from accounts.checkup import checkup
 from accounts.forms import CodeForm, ContactForm, DeleteAccountForm, PasswordForm
+from accounts.forms.time_zone import TimeZoneForm
 from accounts.models import User
 from accounts.rules import failed_passwords, reauth
 from accounts.rules.second_factor import (
@@ -35,6 +36,7 @@ from accounts.rules.second_factor import (
     verify_second_factor,
 )
 from accounts.security_log import client_ip
+from accounts.time_zones import time_zone_of
 from accounts.views.common import send_error
 from accounts.web.browsers import describe
 from verification.actions.codes import CODE_ERRORS, CodeError, ResendTooSoon
@@ -49,7 +51,9 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
-def account_home(request: HttpRequest) -> HttpResponse:
+def account_home(request: HttpRequest, time_zone_form: TimeZoneForm | None = None) -> HttpResponse:
+    """The account page; `time_zone_form` is the time zone form sent with an error
+    (accounts.views.pages.change_time_zone)."""
     user = _user(request)
     steps = checkup(user)
     return render(
@@ -57,6 +61,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
         "accounts/account_home.html",
         {
             "phone_display": phones.display(str(user.phone)) if user.phone else "",
+            "time_zone_form": time_zone_form or TimeZoneForm(current=time_zone_of(user)),
             "steps": steps,
             "steps_done": sum(step.done for step in steps),
             "checkup_groups": [
