@@ -6,9 +6,9 @@ steps, forms, functions and limits, answered in JSON:
    answer; the code is sent as the page sends it (`send_signup_code`: the same cooldown and
    send budgets, shared with the page). The answer carries a `signup` handle, signed, naming
    where the code went (the page keeps that in its session).
-3. `POST sign-up/`: the code, the password twice and consent to the terms' version shown; the
-   account is made as the page makes it (`create_account`) and this phone is enrolled and
-   gets its token.
+3. `POST sign-up/`: the code, the password twice, consent to the terms' version shown and the
+   phone's time zone (optional); the account is made as the page makes it (`create_account`)
+   and this phone is enrolled and gets its token.
 """
 
 from allauth.account.adapter import get_adapter
@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import time_zones
 from accounts.actions.signup import (
     CODE_ERRORS,
     CodeError,
@@ -79,7 +80,22 @@ class CreateAccountInput(serializers.Serializer):
     password2 = serializers.CharField(max_length=4096, trim_whitespace=False, allow_blank=True)
     terms = serializers.BooleanField(help_text="The person agreed to the terms and privacy policy")
     terms_version = serializers.CharField(max_length=32, help_text="The version they were shown")
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The phone's time zone, an IANA name such as Asia/Kolkata: the account's "
+        "pages and notices write times in it (UTC when left out)",
+    )
     device = DeviceInfo()
+
+    def validate_time_zone(self, value: str) -> str:
+        if value and not time_zones.valid(value):
+            raise serializers.ValidationError(
+                _("This is not a time zone name we know. Send an IANA name, such as Asia/Kolkata.")
+            )
+        return value
 
 
 class CreatedOutput(EnrolledOutput):
@@ -210,6 +226,7 @@ class CreateAccountApi(APIView):
                 client_ip=get_adapter(request._request).get_client_ip(request._request),
                 user_agent=request.headers.get("User-Agent", ""),
                 language=get_language(),
+                time_zone=data["time_zone"],
             )
         except CodeError as error:
             return field_error("code", CODE_ERRORS[error.reason])

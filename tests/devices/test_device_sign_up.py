@@ -163,6 +163,43 @@ def test_a_wrong_code_and_stale_terms_are_refused(app):
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [({"time_zone": "Asia/Calcutta"}, "Asia/Kolkata"), ({"time_zone": ""}, "UTC"), ({}, "UTC")],
+)
+def test_the_account_keeps_the_phones_time_zone(app, sent, kept):
+    signup = app.send_code(method="phone", country="IN", phone="98765 43210").json()["signup"]
+    created = app.create(signup, code_sent_to(PHONE), **sent)
+    assert created.status_code == 201, created.text
+    assert User.objects.get(phone=PHONE).time_zone == kept
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("Mars/Olympus_Mons", "Send an IANA name, such as Asia/Kolkata."),
+        ("localtime", "Send an IANA name, such as Asia/Kolkata."),
+        (330, "Send an IANA name, such as Asia/Kolkata."),
+        ("x" * 65, "no more than 64 characters"),
+        (None, "may not be null"),
+    ],
+)
+def test_a_time_zone_not_known_is_refused_by_its_field(app, zone, said):
+    signup = app.send_code(method="phone", country="IN", phone="98765 43210").json()["signup"]
+    refused = app.create(signup, code_sent_to(PHONE), time_zone=zone)
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["time_zone"]
+    assert said in refused.json()["time_zone"][0]
+    assert not User.objects.exists()
+
+
+def test_the_api_schema_describes_the_time_zone(live_server):
+    schema = requests.get(f"{live_server.url}/api/schema/?format=json", timeout=10).json()
+    field = schema["components"]["schemas"]["CreateAccountInput"]["properties"]["time_zone"]
+    assert field["type"] == "string" and field["maxLength"] == 64
+    assert "time_zone" not in schema["components"]["schemas"]["CreateAccountInput"]["required"]
+
+
 def test_codes_asked_on_the_page_and_the_api_share_one_budget(app, settings):
     settings.VERIFICATION_SENDS_PER_IP_PER_HOUR = 2
     page = Client().post(
