@@ -8,9 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # espeak-ng reads the CAPTCHA aloud (its audio alternative) in the page's language; without it
-# the page offers no audio.
+# the page offers no audio. tzdata: the time zones people read times in (accounts.time_zones
+# reads zoneinfo's database; a slim image need not have it, and every zone would be UTC).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng \
+ && apt-get install -y --no-install-recommends espeak-ng tzdata \
  && rm -rf /var/lib/apt/lists/*
 # The pinned pip and setuptools first (requirements-pip.lock), then the lock, as tools/venv.py
 # does: the image's own pip may be too old to read the lock once upstream releases something
