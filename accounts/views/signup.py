@@ -74,6 +74,7 @@ class SignupView(CodeToContactView):
         if "captcha" in form.fields and "captcha" in form.cleaned_data:
             # Answered right, but nothing went out: the next try needs no new CAPTCHA.
             request.session[CAPTCHA_PASSED] = time.time()
+            del form.fields["captcha"]
         return self.page(
             request,
             channel=channel,

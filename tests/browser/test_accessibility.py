@@ -58,13 +58,16 @@ def sign_up_with_errors_on_the_way(page: Page, findings: Findings) -> None:
     audit(page, "signup-captcha-error", findings)
     send_signup_code(page, captcha="PASSED")
     audit(page, "signup-code-sent", findings)
-    # Passwords that differ and no consent: errors on two fields, focus on the first.
+    # A wrong code, passwords that differ and no consent: every error at once, focus on the
+    # first.
     page.locator("#id_code").fill("000000")
     page.locator("#id_password1").fill(GOOD_PASSWORD)
     page.locator("#id_password2").fill("Another!Pass99")
     submit(page, "form.step")
     expect(page.locator("#id_password2")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_password2")).to_be_focused()
+    expect(page.locator("#id_terms")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_code")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_code")).to_be_focused()
     audit(page, "signup-form-errors", findings)
     # A wrong code.
     page.locator("#id_code").fill("000000")
