@@ -168,6 +168,8 @@ class CreateAccountForm(forms.Form):
             "required": _("To create an account, agree to the Terms of Service and Privacy Policy.")
         },
     )
+    # The browser's time zone (filled in by time_zone.js): the account's times are shown in it.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, channel: str, destination: str | None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

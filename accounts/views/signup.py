@@ -137,6 +137,7 @@ class SignupView(CodeToContactView):
                     client_ip=get_adapter(request).get_client_ip(request),
                     user_agent=request.headers.get("User-Agent", ""),
                     language=get_language(),
+                    time_zone=form.cleaned_data["time_zone"],
                 )
             except CodeError as error:
                 form.add_error("code", CODE_ERRORS[error.reason])

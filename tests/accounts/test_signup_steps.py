@@ -157,3 +157,20 @@ def test_the_chinese_country_list_is_in_pinyin_order():
     # 澳大利亚 (Ào), 巴西 (Bā), 德国 (Dé), 印度 (Yìn), 中国 (Zhōng)
     order = [next(i for i, n in enumerate(names) if n.startswith(c)) for c in "澳巴德印中"]
     assert order == sorted(order)
+
+
+def test_the_account_keeps_the_browsers_time_zone(client):
+    send_code(client, phone=MOBILE_IN)
+    client.post(
+        "/accounts/signup/",
+        {
+            "action": "create",
+            "method": "phone",
+            "code": code_sent_to(MOBILE_IN_E164),
+            "password1": GOOD_PASSWORD,
+            "password2": GOOD_PASSWORD,
+            "terms": "on",
+            "time_zone": "Asia/Kolkata",
+        },
+    )
+    assert User.objects.get().time_zone == "Asia/Kolkata"

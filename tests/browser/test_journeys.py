@@ -7,6 +7,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts import time_zones
+from accounts.models import User
 from tests.helpers import GOOD_PASSWORD
 from verification.models import DevOutboxMessage
 
@@ -33,9 +35,12 @@ def test_phone_sign_up_then_sign_in_with_phone_and_account_id(portal: Page):
     expect(page.get_by_role("status")).to_contain_text("We sent a 6-digit code to +91 98765 43210")
     page.screenshot(path=str(ARTIFACTS / "signup-phone-code-sent.png"), full_page=True)
 
+    browser_zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
     finish_sign_up(page, code_from_outbox(page, "+919876543210"))
     expect(page.get_by_text("+91 98765 43210")).to_be_visible()
     account_id = account_id_on(page)
+    # The account keeps the browser's time zone (sent by the sign-up form's hidden field).
+    assert User.objects.get().time_zone == time_zones.valid(browser_zone)
     page.screenshot(path=str(ARTIFACTS / "account-page.png"), full_page=True)
 
     sign_out(page)
