@@ -12,15 +12,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
 from django.forms import BoundField
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
-from accounts.forms.fields import CodeField, CountryField, new_password_field
+from accounts.forms.fields import (
+    CodeField,
+    CountryField,
+    new_password_field,
+    password_rules_help,
+)
 from accounts.models import User
-from accounts.rules.password_policy import checklist
 from accounts.web.captcha import audio_url as captcha_audio_url
 from config.html import input_tag
 from config.writes import write_with_async_commit
@@ -176,9 +179,7 @@ class CreateAccountForm(forms.Form):
         self.channel = channel
         self.destination = destination
         # The rules, as a checklist the page's script ticks off while the person types.
-        self.fields["password1"].help_text = render_to_string(
-            "accounts/_password_rules.html", {"rules": checklist()}
-        )
+        self.fields["password1"].help_text = password_rules_help()
 
     def clean(self):
         super().clean()

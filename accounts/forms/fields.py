@@ -5,11 +5,13 @@ from functools import lru_cache
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
 from accounts.languages import suggested_region
+from accounts.rules.password_policy import checklist
 
 ACCOUNT_ID = re.compile(r"^[1-9][0-9]{9}$")
 SIX_DIGITS = re.compile(r"^[0-9]{6}$")
@@ -87,6 +89,12 @@ class CodeField(forms.CharField):
         return value
 
 
+def password_rules_help() -> str:
+    """The help under a new password: the policy as a checklist (accounts/_password_rules.html;
+    static/js/password_rules.js ticks it off as the person types)."""
+    return render_to_string("accounts/_password_rules.html", {"rules": checklist()})
+
+
 def new_password_field(label, required, *, keep_typed: bool = False) -> forms.CharField:
     """A new password (typed twice by the forms that use it), checked by the password policy
     in the form's clean; with `keep_typed`, a page that comes back with errors keeps what was
@@ -94,8 +102,6 @@ def new_password_field(label, required, *, keep_typed: bool = False) -> forms.Ch
     return forms.CharField(
         label=label,
         strip=False,
-        widget=forms.PasswordInput(
-            attrs={"autocomplete": "new-password"}, render_value=keep_typed
-        ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=keep_typed),
         error_messages={"required": required},
     )

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actions.security import settle_other_sessions
-from accounts.forms.fields import CodeField, new_password_field
+from accounts.forms.fields import CodeField, new_password_field, password_rules_help
 from accounts.models import User
 from accounts.rules import failed_passwords
 
@@ -38,22 +38,22 @@ class NewPasswordForm(forms.Form):
     def __init__(self, *args, code_required: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].required = code_required
-        self.fields["password1"].help_text = " ".join(
-            password_validation.password_validators_help_texts()
-        )
+        self.fields["password1"].help_text = password_rules_help()
 
     def check_password_for(self, user: User) -> bool:
-        """Validate the new password against the policy for `user`; False with errors."""
+        """Validate the new password against the policy for `user`; False with every error
+        (a mismatch and the policy's) at once."""
         password = self.cleaned_data.get("password1") or ""
+        valid = True
         if password != self.cleaned_data.get("password2"):
             self.add_error("password2", _("The passwords don't match."))
-            return False
+            valid = False
         try:
             password_validation.validate_password(password, user=user)
         except ValidationError as error:
             self.add_error("password1", error)
-            return False
-        return True
+            valid = False
+        return valid
 
 
 class PasswordForm(forms.Form):
@@ -78,6 +78,14 @@ class ChangePasswordForm(BaseChangePasswordForm):
     sign_out_others = forms.BooleanField(
         label=_("Sign out of all other sessions"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The page labels each field in its language; allauth's English placeholders would
+        # only repeat the labels (untranslated where allauth has no catalogue, as for Hindi).
+        for name in ("oldpassword", "password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self.fields["password1"].help_text = password_rules_help()
 
     def clean_oldpassword(self) -> str:
         try:
