@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -70,12 +69,14 @@ class SignupView(CodeToContactView):
         sent = self.send_step(request, form, channel=channel, pending=pending)
         if sent is not None:
             request.session.pop(CAPTCHA_PASSED, None)
-            return self.page(request, channel=channel, pending=sent, send_form=None, sent=True)
+            return self.signup_page(
+                request, channel=channel, pending=sent, send_form=None, sent=True
+            )
         if "captcha" in form.fields and "captcha" in form.cleaned_data:
             # Answered right, but nothing went out: the next try needs no new CAPTCHA.
             request.session[CAPTCHA_PASSED] = time.time()
             del form.fields["captcha"]
-        return self.page(
+        return self.signup_page(
             request,
             channel=channel,
             send_form=form,
@@ -89,7 +90,7 @@ class SignupView(CodeToContactView):
         refused = self.resend_step(request, channel=channel, pending=pending)
         if refused and not pending.get("code_id"):
             return redirect(request.path + ("?method=email" if channel == Channel.EMAIL else ""))
-        return self.page(
+        return self.signup_page(
             request,
             channel=channel,
             pending=pending,
@@ -104,13 +105,13 @@ class SignupView(CodeToContactView):
         destination = pending.get("destination")
         if not destination:
             # No code is pending (it was never sent, or this sign-up's session ended).
-            return self.page(
+            return self.signup_page(
                 request,
                 channel=channel,
                 pending=pending,
                 send_form=None,
                 step=1,
-                problem=CODE_ERRORS["missing"],
+                problem=str(CODE_ERRORS["missing"]),
                 status=400,
             )
         form = CreateAccountForm(request.POST, channel=channel, destination=destination)
@@ -147,7 +148,7 @@ class SignupView(CodeToContactView):
                 request.session.pop(SESSION_KEY, None)
                 request.portal_signed_up = True  # type: ignore[attr-defined]
                 return complete_signup(request, user=user, redirect_url="/account/")
-        return self.page(
+        return self.signup_page(
             request,
             channel=channel,
             send_form=None,
@@ -156,7 +157,13 @@ class SignupView(CodeToContactView):
             status=400,
         )
 
-    def page(
+    def get(self, request: HttpRequest) -> HttpResponse:
+        channel = self.channel(request)
+        return self.signup_page(
+            request, channel=channel, pending=self.pending(request, channel), send_form=None
+        )
+
+    def signup_page(
         self,
         request: HttpRequest,
         *,
@@ -208,13 +215,11 @@ class SignupView(CodeToContactView):
 def captcha_passed(request: HttpRequest) -> bool:
     """Whether this sign-up answered a CAPTCHA right that no code has spent yet (and it is
     not older than a CAPTCHA lives)."""
-    passed = request.session.get(CAPTCHA_PASSED)
-    return bool(passed) and time.time() - passed < int(captcha_settings.CAPTCHA_TIMEOUT) * 60
+    passed = float(request.session.get(CAPTCHA_PASSED) or 0)
+    return time.time() - passed < int(captcha_settings.CAPTCHA_TIMEOUT) * 60
 
 
 def shown(pending: dict) -> str:
     """Where the code went, as a person reads it."""
     destination = pending.get("destination", "")
     return phones.display(destination) if pending.get("channel") == Channel.SMS else destination
-
-

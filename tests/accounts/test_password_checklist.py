@@ -16,7 +16,7 @@ def test_change_password_in_hindi_has_the_checklist_and_no_english_placeholders(
     sign_up(client, phone="98765 43210")
     page = client.get("/accounts/password/change/").content.decode()
     assert "placeholder=" not in page
-    assert 'data-password-rules' in page and 'data-check="min:8"' in page
+    assert "data-password-rules" in page and 'data-check="min:8"' in page
     assert "password_rules.js" in page
     # The rules are in Hindi, like the rest of the page.
     rules = re.search(r"<ul class=\"rules\".*?</ul>", page, re.S).group(0)

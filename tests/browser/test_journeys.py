@@ -9,9 +9,6 @@ from playwright.sync_api import Page, expect
 
 from accounts import time_zones
 from accounts.models import User
-from tests.helpers import GOOD_PASSWORD
-from verification.models import DevOutboxMessage
-
 from tests.browser.pages import (
     ARTIFACTS,
     account_id_on,
@@ -20,6 +17,8 @@ from tests.browser.pages import (
     sign_in,
     sign_out,
 )
+from tests.helpers import GOOD_PASSWORD
+from verification.models import DevOutboxMessage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
