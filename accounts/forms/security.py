@@ -87,6 +87,14 @@ class ChangePasswordForm(BaseChangePasswordForm):
             self.fields[name].widget.attrs.pop("placeholder", None)
         self.fields["password1"].help_text = password_rules_help()
 
+    def clean(self):
+        cleaned = super().clean()
+        # allauth compares the two only when the first passed the policy: say both at once.
+        typed = self.data.get("password1"), self.data.get("password2")
+        if "password1" not in cleaned and all(typed) and typed[0] != typed[1]:
+            self.add_error("password2", _("The passwords don't match."))
+        return cleaned
+
     def clean_oldpassword(self) -> str:
         try:
             failed_passwords.confirm_password(
