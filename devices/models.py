@@ -89,7 +89,7 @@ class Location(models.Model):
         indexes = [models.Index(fields=["taken_at"])]
 
     def __str__(self) -> str:
-        return f"{self.device} at {self.taken_at:%Y-%m-%d %H:%M}"
+        return f"{self.device} at {timezone.localtime(self.taken_at):%Y-%m-%d %H:%M}"
 
 
 class Command(models.Model):

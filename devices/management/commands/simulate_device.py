@@ -15,6 +15,7 @@ contact number, Erase wipes the simulator's state (its token) and stops.
 
 import hashlib
 import math
+import os
 import random
 import tempfile
 import time
@@ -133,6 +134,8 @@ class Command(BaseCommand):
                 "password2": options["password"],
                 "terms": True,
                 "terms_version": captcha["terms_version"],
+                # The account's times are written in the phone's zone, as a settings app sends.
+                "time_zone": local_time_zone(),
                 "device": self.device(options),
             },
         )
@@ -234,3 +237,13 @@ class Command(BaseCommand):
                 self.say("ERASED: local state wiped; this device stays locked to the account")
                 return "erased"
         return ""
+
+
+def local_time_zone() -> str:
+    """This machine's IANA zone name, as a phone knows its own ("UTC" when it can't tell)."""
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return "UTC"
+    _, found, name = target.partition("/zoneinfo/")
+    return name if found and name else "UTC"
