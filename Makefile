@@ -92,6 +92,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy accounts verification devices cloud ecosystem config
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports importlinter-production.toml
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

@@ -601,7 +601,7 @@ def portal_env(config: Config, var: Path, database_url: str, redis_url: str) -> 
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "bench-token",
         "TWILIO_FROM_NUMBER": "+15005550006",
-        "TWILIO_HTTP_CLIENT": "tests.doubles.LoopbackTwilioHttpClient",
+        "TWILIO_HTTP_CLIENT": "verification.backends.loopback_http.LoopbackTwilioHttpClient",
         "TWILIO_LOOPBACK_URL": f"http://127.0.0.1:{config.port + 1}",
         "ARGON2_MEMORY_KIB": os.environ.get("ARGON2_MEMORY_KIB", str(19 * 1024)),
         "ARGON2_TIME_COST": os.environ.get("ARGON2_TIME_COST", "2"),

@@ -1,9 +1,15 @@
 """A loopback stand-in for Twilio's Messages API.
 
 It answers `POST /2010-04-01/Accounts/<sid>/Messages.json` as Twilio does (201 with a message
-SID), and records when each SMS arrived, to whom, and its text. The load generator reads the
-sign-up codes from it (`GET /code?to=+91...`), and the report reads the receipt times
-(`GET /received`) to measure delivery from enqueue to receipt.
+SID), and records when each SMS arrived, to whom, and its text. `GET` on the same address lists
+the messages it accepted as Twilio lists them (newest first, filtered by `To` and `From`, at
+most `PageSize`): the lookup a delivery makes before sending again after an attempt whose
+answer never came (`TwilioSmsBackend.find_sent`, exactly-once delivery). The load generator
+reads the sign-up codes from it (`GET /code?to=+91...`), and the report reads the receipt
+times (`GET /received`) to measure delivery from enqueue to receipt.
+
+The portal's worker reaches it through `TWILIO_HTTP_CLIENT=
+verification.backends.loopback_http.LoopbackTwilioHttpClient` and `TWILIO_LOOPBACK_URL`.
 
     python -m bench.standin --port 8781 [--answer-after-ms 150]
 
@@ -16,13 +22,46 @@ import json
 import re
 import threading
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 _lock = threading.Lock()
-received: list[tuple[float, str, str]] = []
+received: list[dict] = []  # the messages accepted, as Twilio's API shows them, oldest first
 latest_code: dict[str, str] = {}
 CODE = re.compile(r"\b(\d{6})\b")
+MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+PAGE_SIZE_MAX = 1000  # Twilio's largest page
+
+
+def message_page(account: str, query: dict[str, list[str]]) -> dict:
+    """Twilio's first page of the account's messages, newest first, filtered by `To` and
+    `From` (exact numbers, as Twilio matches them), `PageSize` of them (50 when not given)."""
+    to, sender = query.get("To", [None])[0], query.get("From", [None])[0]
+    try:
+        size = min(max(int(query.get("PageSize", ["50"])[0]), 1), PAGE_SIZE_MAX)
+    except ValueError:
+        size = 50
+    with _lock:
+        chosen = [
+            message
+            for message in reversed(received)
+            if message["account_sid"] == account
+            and to in (None, message["to"])
+            and sender in (None, message["from"])
+        ][:size]
+    uri = f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={size}&Page=0"
+    return {
+        "messages": chosen,
+        "page": 0,
+        "page_size": size,
+        "first_page_uri": uri,
+        "uri": uri,
+        "next_page_uri": None,
+        "previous_page_uri": None,
+        "start": 0,
+        "end": max(len(chosen) - 1, 0),
+    }
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -35,27 +74,43 @@ class StandIn(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - the http.server API
         now = time.time()
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        account = MESSAGES.match(urlparse(self.path).path)
+        if account is None:
+            self.answer(404, {"code": 20404, "message": "not found", "status": 404})
+            return
         form = {key: values[0] for key, values in parse_qs(body).items()}
         to, text = form.get("To", ""), form.get("Body", "")
         with _lock:
-            received.append((now, to, text))
-            sid = f"SM{len(received):032d}"
+            message = {
+                "sid": f"SM{len(received) + 1:032d}",
+                "account_sid": account.group(1),
+                "status": "queued",
+                "to": to,
+                "from": form.get("From", form.get("MessagingServiceSid", "")),
+                "body": text,
+                "date_created": formatdate(now, usegmt=True),
+                "at": now,
+            }
+            received.append(message)
             match = CODE.search(text)
             if match:
                 latest_code[to] = match.group(1)
         time.sleep(self.server.answer_after)  # type: ignore[attr-defined]
-        self.answer(201, {"sid": sid, "status": "queued", "to": to, "body": text})
+        self.answer(201, message)
 
     def do_GET(self):  # noqa: N802
         url = urlparse(self.path)
-        if url.path == "/code":
+        account = MESSAGES.match(url.path)
+        if account is not None:
+            self.answer(200, message_page(account.group(1), parse_qs(url.query)))
+        elif url.path == "/code":
             to = parse_qs(url.query).get("to", [""])[0]
             with _lock:
                 code = latest_code.pop(to, None)
             self.answer(200 if code else 404, {"code": code})
         elif url.path == "/received":
             with _lock:
-                rows = [{"at": at, "to": to} for at, to, _ in received]
+                rows = [{"at": message["at"], "to": message["to"]} for message in received]
             self.answer(200, rows)
         else:
             self.answer(404, {})

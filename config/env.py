@@ -4,7 +4,9 @@ Every knob of the portal is an environment variable with a safe development defa
 value stops start-up with a message that names the variable, instead of running misconfigured.
 """
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -69,3 +71,23 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name} must be one of {allowed}; got {value!r}.")
     return value
+
+
+def env_loopback_url(name: str) -> str:
+    """An http(s) address on this machine (localhost, 127.0.0.0/8, ::1) with no path, without
+    its trailing slash; empty when unset. For stand-ins that receive secrets (bench, staging):
+    no other host may be named."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    host = parts.hostname or ""
+    try:
+        on_loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        on_loopback = False
+    if parts.scheme not in {"http", "https"} or not on_loopback or parts.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a loopback address such as http://127.0.0.1:8781; got {raw!r}."
+        )
+    return raw.rstrip("/")

@@ -14,6 +14,12 @@ import requests
 from requests.adapters import BaseAdapter
 from twilio.http.http_client import TwilioHttpClient
 
+# For worker processes the test does not share memory with: the portal's own loopback client
+# (TWILIO_HTTP_CLIENT=verification.backends.loopback_http.LoopbackTwilioHttpClient).
+from verification.backends.loopback_http import LoopbackTwilioHttpClient
+
+__all__ = ["LoopbackTwilioHttpClient", "RecordingTwilioHttpClient", "twilio_error"]
+
 _lock = threading.Lock()
 
 
@@ -104,15 +110,3 @@ class RecordingTwilioHttpClient(TwilioHttpClient):
         body = cls.requests[index].body
         body = body.decode() if isinstance(body, bytes) else body
         return {key: values[0] for key, values in parse_qs(body).items()}
-
-
-class LoopbackTwilioHttpClient(TwilioHttpClient):
-    """The `twilio` library's own client, sending to a server on loopback that answers as
-    Twilio would (`TWILIO_LOOPBACK_URL`), for worker processes the test does not share
-    memory with."""
-
-    def request(self, method, url, *args, **kwargs):
-        import os
-
-        url = url.replace("https://api.twilio.com", os.environ["TWILIO_LOOPBACK_URL"])
-        return super().request(method, url, *args, **kwargs)

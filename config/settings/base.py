@@ -14,7 +14,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_loopback_url,
+    env_str,
+)
 from config.signing_keys import signing_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -405,6 +413,17 @@ TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10, minimum=1)
 # The HTTP client the twilio library sends through; tests put a recording transport here.
 TWILIO_HTTP_CLIENT = env_str("TWILIO_HTTP_CLIENT", "twilio.http.http_client.TwilioHttpClient")
+# A stand-in for Twilio's API on this machine (staging, the bench): its client and address.
+# The requests carry the auth token and the codes, so only a loopback address is accepted.
+TWILIO_LOOPBACK_CLIENT = "verification.backends.loopback_http.LoopbackTwilioHttpClient"
+TWILIO_LOOPBACK_URL = env_loopback_url("TWILIO_LOOPBACK_URL")
+if TWILIO_HTTP_CLIENT == TWILIO_LOOPBACK_CLIENT and not TWILIO_LOOPBACK_URL:
+    raise ImproperlyConfigured(
+        "TWILIO_HTTP_CLIENT is the loopback client: set TWILIO_LOOPBACK_URL to the stand-in's "
+        "address, such as http://127.0.0.1:8781."
+    )
+if TWILIO_HTTP_CLIENT.startswith("tests.") and not DEBUG:
+    raise ImproperlyConfigured("TWILIO_HTTP_CLIENT from tests/ needs DEBUG=1; see .env.example.")
 # Public base URL of the portal, for Twilio status callbacks and links in messages.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
