@@ -239,7 +239,7 @@ if ARGON2_TIME_COST < 2 and ARGON2_MEMORY_KIB < 46 * 1024:
         "ARGON2_TIME_COST=1 needs ARGON2_MEMORY_KIB of at least 47104 (OWASP's minimum)."
     )
 # Password hashes running at once in one web process (each holds a core while it runs): by
-# default the cores shared among the WEB_CONCURRENCY processes gunicorn starts.
+# default the cores shared among the web server's WEB_CONCURRENCY processes (config/server.py).
 PASSWORD_HASHES_AT_ONCE = env_int(
     "PASSWORD_HASHES_AT_ONCE",
     max(1, (os.cpu_count() or 1) // env_int("WEB_CONCURRENCY", 2, minimum=1)),
@@ -561,6 +561,8 @@ LOGGING = {
     "loggers": {
         # The twilio client logs request bodies (which carry the code) at DEBUG and INFO.
         "twilio": {"level": "WARNING"},
+        # One line a request (config/logging.py), whatever LOG_LEVEL is; ACCESS_LOG=0: none.
+        "portal.access": {"level": "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"},
     },
 }
 

@@ -3,6 +3,7 @@ lines on demand; bandit finds nothing of high severity in the project's code."""
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,47 @@ def test_json_lines_carry_the_request_id():
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "abc12345" and line["message"] == "sent sms"
     assert line["level"] == "WARNING"
+
+
+@pytest.mark.django_db
+def test_each_request_has_one_access_line_with_its_id_and_no_query_string(collected):
+    response = Client(HTTP_X_REQUEST_ID="req-access-1").get("/legal/terms/?token=secret-value")
+    lines = [r for r in collected.records if r.name == "portal.access"]
+    assert len(lines) == 1
+    entry = json.loads(JsonFormatter().format(lines[0]))
+    assert entry["request_id"] == "req-access-1" == response["X-Request-ID"]
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/legal/terms/", 200)
+    assert entry["duration_ms"] >= 0
+    assert "secret-value" not in json.dumps(entry) and "?" not in entry["message"]
+
+
+@pytest.mark.django_db
+def test_the_device_api_has_its_access_line_too(collected):
+    answer = Client().get("/api/v1/device/commands/", HTTP_AUTHORIZATION="Bearer not-a-token")
+    [line] = [r for r in collected.records if r.name == "portal.access"]
+    assert line.http == {  # type: ignore[attr-defined]
+        "method": "GET",
+        "path": "/api/v1/device/commands/",
+        "status": answer.status_code,
+        "duration_ms": line.http["duration_ms"],  # type: ignore[attr-defined]
+    }
+
+
+def test_the_access_log_is_kept_whatever_the_log_level_unless_turned_off():
+    script = (
+        "import logging, django; django.setup(); "
+        "print(logging.getLogger('portal.access').isEnabledFor(logging.INFO))"
+    )
+    for setting, expected in (("1", "True"), ("0", "False")):
+        answer = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING", "ACCESS_LOG": setting},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert answer.stdout.strip() == expected, answer.stderr
 
 
 def test_bandit_finds_no_high_severity_issue():
