@@ -7,6 +7,10 @@ from captcha.fields import CaptchaField
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts import phones
@@ -26,6 +30,14 @@ class AnsweredCaptchaField(CaptchaField):
 
 
 # --- Sign-in -------------------------------------------------------------------------------------
+FORGOT_PASSWORD = lazy(
+    lambda: format_html(
+        '<a href="{}">{}</a>', reverse("account_reset_password"), _("Forgot password?")
+    ),
+    SafeString,
+)()
+
+
 class SignInForm(LoginForm):
     """One field for a phone number, email or account ID, plus the password.
 
@@ -54,6 +66,9 @@ class SignInForm(LoginForm):
             invalid_choice=_("Choose a country or region from the list."),
         )
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        # The "Forgot password?" link: allauth renders a template for it each time the form is
+        # built, sign-ins included (a bound field reads its help text).
+        self.fields["password"].help_text = FORGOT_PASSWORD
         if "remember" in self.fields:
             self.fields["remember"].label = _("Keep me signed in on this browser")
         self.order_fields(["country", "login", "password", "remember", "captcha"])
@@ -75,6 +90,15 @@ class SignInForm(LoginForm):
             raise
 
     def user_credentials(self) -> dict:
+        """What the typed identifier names, worked out once (allauth asks for it twice: to
+        authenticate and to sign in)."""
+        asked = (self.cleaned_data["login"], self.cleaned_data.get("country"))
+        if getattr(self, "_credentials_for", None) != asked:
+            self._credentials_for = asked
+            self._credentials = self._read_credentials()
+        return {**self._credentials, "password": self.cleaned_data.get("password", "")}
+
+    def _read_credentials(self) -> dict[str, str]:
         login = self.cleaned_data["login"].strip()
         credentials: dict[str, str] = {}
         if "@" in login:
@@ -91,5 +115,4 @@ class SignInForm(LoginForm):
             if not credentials:
                 # Nothing can match, but the attempt still counts and costs the same.
                 credentials["account_id"] = compact
-        credentials["password"] = self.cleaned_data.get("password", "")
         return credentials
