@@ -1,6 +1,7 @@
-"""Production settings for real: the deployment check, and a gunicorn server on loopback with
-production settings (TLS terminated by a proxy, simulated with X-Forwarded-Proto) that sends
-the security headers and logs no code, password or token during a whole phone sign-up."""
+"""Production settings for real: the deployment check, and the production web server (granian,
+config/server.py) on loopback with production settings (TLS terminated by a proxy, simulated
+with X-Forwarded-Proto) that sends the security headers and logs no code, password or token
+during a whole phone sign-up."""
 
 import json
 import re
@@ -15,9 +16,13 @@ from captcha.models import CaptchaStore
 from django.test import Client, override_settings
 
 from config import crypto
-from tests.config.production import HOST, PRODUCTION_ENCRYPTION_KEY, production_env
+from tests.config.production import (
+    HOST,
+    PRODUCTION_ENCRYPTION_KEY,
+    production_env,
+    production_server,
+)
 from tests.helpers import GOOD_PASSWORD, sign_up
-from tests.processes import free_port
 from verification.models import OutboundMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,50 +58,12 @@ def test_production_refuses_to_start_without_its_settings(tmp_path, own_redis):
 
 
 @pytest.fixture
-def gunicorn(tmp_path, own_redis):
+def server(tmp_path, own_redis):
+    """The web server as production runs it, with production settings."""
     env = production_env(tmp_path, own_redis.url)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=180,
-    )
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                f"--bind=127.0.0.1:{port}",
-                "--workers=2",
-                "--access-logfile=-",
-                "--log-level=debug",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/healthz", timeout=5)
-                break
-            # Refused before gunicorn listens; a timeout while its workers still boot.
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.2)
-        else:
-            process.kill()
-            raise AssertionError(log.read_text()[-3000:])
-        try:
-            yield base, log
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    log = tmp_path / "server.log"
+    with production_server(env, log) as (base, _):
+        yield base, log
 
 
 class Browser:
@@ -150,8 +117,8 @@ def assert_hardened(answer: requests.Response) -> None:
         assert cookie.startswith("__Host-") and "Secure" in cookie and "Path=/" in cookie, cookie
 
 
-def test_a_production_server_sends_the_security_headers(gunicorn):
-    base, _ = gunicorn
+def test_a_production_server_sends_the_security_headers(server):
+    base, _ = server
     sign_up(Client(), phone="98765 43210")
     browser = Browser(base)
     # Probes come by IP address over plain HTTP.
@@ -183,8 +150,8 @@ def test_a_production_server_sends_the_security_headers(gunicorn):
     assert asset.status_code == 200 and "max-age=31536000" in asset.headers["Cache-Control"]
 
 
-def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
-    base, log = gunicorn
+def test_a_full_phone_sign_up_logs_no_secret(server):
+    base, log = server
     browser = Browser(base)
     page = browser.request("GET", "/accounts/signup/")
     hashkey = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page.text).group(1)
@@ -227,12 +194,20 @@ def test_a_full_phone_sign_up_logs_no_secret(gunicorn):
     assert browser.request("GET", "/account/").status_code == 200
     time.sleep(0.5)
     logged = log.read_text()
-    assert "/accounts/signup/" in logged  # the log is the server's, and it was written
     for secret in (code, GOOD_PASSWORD, browser.cookies["__Host-sessionid"]):
         assert secret not in logged
-    # The portal's own lines are JSON with a request id.
+    # The portal's own lines are JSON with a request id; the access log among them, one line
+    # for each of the sign-up's four requests.
     own = [json.loads(line) for line in logged.splitlines() if line.startswith('{"time"')]
     assert own and all(line["request_id"] for line in own)
+    access = [line for line in own if line["logger"] == "portal.access"]
+    assert [(line["method"], line["path"], line["status"]) for line in access][-4:] == [
+        ("GET", "/accounts/signup/", 200),
+        ("POST", "/accounts/signup/", 200),
+        ("POST", "/accounts/signup/", 302),
+        ("GET", "/account/", 200),
+    ]
+    assert len({line["request_id"] for line in access}) == len(access)
 
 
 SCANNER = ROOT / ".venv-scan" / "bin" / "wapiti"
@@ -242,10 +217,10 @@ SCAN_MODULES = (
 )
 
 
-def test_a_web_scan_finds_nothing_above_low(gunicorn, tmp_path):
+def test_a_web_scan_finds_nothing_above_low(server, tmp_path):
     if not SCANNER.exists():
         pytest.fail("the scanner is missing: `make test` installs it in .venv-scan")
-    base, _ = gunicorn
+    base, _ = server
     report = tmp_path / "scan" / "report.json"
     report.parent.mkdir()
     scan = subprocess.run(
