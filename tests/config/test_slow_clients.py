@@ -1,14 +1,15 @@
-"""Slow clients: connections that trickle a request, a header line every few seconds, hold
-every thread of a production gunicorn reached directly, and the portal stops answering; behind
-the buffering proxy of the compose file (deploy/nginx.conf.template, nginx) it keeps answering,
-since nginx reads each request whole before gunicorn sees it."""
+"""Slow clients: connections that trickle a request, a header line every few seconds. nginx, the
+compose file's buffering proxy (deploy/nginx.conf.template), reads each request whole before the
+portal sees it; the production web server (granian, config/server.py) reads headers in its event
+loop, not in the threads that run the portal, and drops a client that has not sent them within
+its header timeout. Either way the portal keeps answering while the slow clients hold on."""
 
 import contextlib
 import os
+import select
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,16 +17,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.config.production import production_env
+from tests.config.production import HOST, answers, production_env, production_server
 from tests.processes import free_port, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-# Three for each of gunicorn's 8 threads (2 workers x 4): the kernel hands connections to
-# either worker, unevenly, and both must be full for the control below to hold every time.
+# Three for each of the server's 8 threads (2 workers x 4): enough to hold every one of them,
+# were a trickling request to take a thread (as it did with gunicorn's threaded worker).
 SLOW_CLIENTS = 24
+# config/server.py's header timeout, and the time it may take to notice.
+HEADER_TIMEOUT = 10
 
 
 @pytest.fixture
@@ -37,28 +40,16 @@ def nginx_installed():
 
 
 @pytest.fixture
-def production_gunicorn(tmp_path, own_redis):
-    """gunicorn as production runs it (gunicorn.conf.py: 2 workers x 4 threads)."""
-    port = free_port()
-    env = production_env(tmp_path, own_redis.url) | {"BIND": f"127.0.0.1:{port}"}
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _answers(base), timeout=60, what="gunicorn")
-    yield port
-    process.terminate()
-    process.wait(timeout=40)
+def production(tmp_path, own_redis):
+    """The web server as production runs it (config/server.py: 2 workers x 4 threads)."""
+    env = production_env(tmp_path, own_redis.url)
+    with production_server(env, tmp_path / "server.log") as (base, _):
+        yield int(base.rsplit(":", 1)[1])
 
 
 @pytest.fixture
-def buffering_proxy(tmp_path, production_gunicorn, nginx_installed):
-    """nginx with the compose file's configuration, in front of that gunicorn."""
+def buffering_proxy(tmp_path, production, nginx_installed):
+    """nginx with the compose file's configuration, in front of that server."""
     port = free_port()
     home = tmp_path / "nginx"
     home.mkdir()
@@ -66,7 +57,7 @@ def buffering_proxy(tmp_path, production_gunicorn, nginx_installed):
         (home / name).mkdir()
     home.chmod(0o777)
     server = (ROOT / "deploy" / "nginx.conf.template").read_text()
-    server = server.replace("${PORTAL_UPSTREAM}", f"127.0.0.1:{production_gunicorn}")
+    server = server.replace("${PORTAL_UPSTREAM}", f"127.0.0.1:{production}")
     server = server.replace("${PROXY_PORT}", f"127.0.0.1:{port}")
     (home / "portal.conf").write_text(server)
     (home / "nginx.conf").write_text(
@@ -91,58 +82,92 @@ http {{
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    wait_until(lambda: _answers(f"http://127.0.0.1:{port}"), timeout=20, what="nginx")
+    wait_until(lambda: answers(f"http://127.0.0.1:{port}"), timeout=20, what="nginx")
     yield port
     process.terminate()
     process.wait(timeout=10)
 
 
-def _answers(base: str) -> bool:
-    with contextlib.suppress(requests.RequestException):
-        return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-    return False
-
-
-def _trickle(port: int, stop: threading.Event) -> None:
-    """A request whose header lines come one every few seconds, never finished."""
+def _trickle(port: int, stop: threading.Event, dropped: list[float]) -> None:
+    """A request whose header lines come one every few seconds, never finished; `dropped` gets
+    the seconds after which the server answered or closed the connection, if it did."""
+    started = time.monotonic()
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)) as conn:
         conn.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         line = 0
         while not stop.wait(4):
+            if select.select([conn], [], [], 0)[0]:  # an answer (408) or the end of it
+                break
             line += 1
             conn.sendall(f"X-Slow-{line}: {'a' * 8}\r\n".encode())
+        else:
+            return  # still connected when the test let go
+    dropped.append(time.monotonic() - started)
 
 
-def _probes_under_slow_clients(port: int) -> list[float | None]:
-    """Seconds each of a few /healthz requests took while the slow clients hold on (None: no
-    answer within 3 s)."""
+@contextlib.contextmanager
+def _slow_clients(port: int):
+    """SLOW_CLIENTS trickling requests to `port` while the block runs; yields the list of the
+    seconds after which each was dropped."""
     stop = threading.Event()
+    dropped: list[float] = []
     clients = [
-        threading.Thread(target=_trickle, args=(port, stop), daemon=True)
+        threading.Thread(target=_trickle, args=(port, stop, dropped), daemon=True)
         for _ in range(SLOW_CLIENTS)
     ]
     for client in clients:
         client.start()
     time.sleep(2)  # every slow client has connected and begun
-    took: list[float | None] = []
     try:
-        for _ in range(4):
-            started = time.monotonic()
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
-                took.append(time.monotonic() - started)
-            except requests.RequestException:
-                took.append(None)
-            time.sleep(1)
+        yield dropped
     finally:
         stop.set()
+
+
+def _probes(port: int) -> list[float | None]:
+    """Seconds each of a few /healthz requests took (None: no answer within 3 s)."""
+    took: list[float | None] = []
+    for _ in range(4):
+        started = time.monotonic()
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+            took.append(time.monotonic() - started)
+        except requests.RequestException:
+            took.append(None)
+        time.sleep(1)
     return took
 
 
-def test_slow_clients_starve_gunicorn_alone_but_not_behind_the_buffering_proxy(
-    production_gunicorn, buffering_proxy
+def test_slow_clients_starve_neither_the_buffering_proxy_nor_the_server_alone(
+    production, buffering_proxy
 ):
-    behind_the_proxy = _probes_under_slow_clients(buffering_proxy)
+    with _slow_clients(buffering_proxy):
+        behind_the_proxy = _probes(buffering_proxy)
     assert all(took is not None and took < 2 for took in behind_the_proxy), behind_the_proxy
-    direct = _probes_under_slow_clients(production_gunicorn)
-    assert None in direct, f"gunicorn answered every probe under slow clients: {direct}"
+    with _slow_clients(production) as dropped:
+        direct = _probes(production)
+        # The control: every slow client was still connected while the probes were answered
+        # (with gunicorn's threaded worker, 24 such clients held all 8 threads and no probe
+        # was answered).
+        assert not dropped, dropped
+        wait_until(lambda: len(dropped) == SLOW_CLIENTS, HEADER_TIMEOUT + 10, "the drops")
+    assert all(took is not None and took < 2 for took in direct), direct
+    # Dropped at the header timeout, not before (the lines kept coming every 4 s).
+    assert min(dropped) > HEADER_TIMEOUT - 1 and max(dropped) < HEADER_TIMEOUT + 6, dropped
+
+
+def test_the_proxy_drops_forwarded_headers_spelled_with_underscores(production, buffering_proxy):
+    """granian hands `X_Forwarded_Proto` to the portal as it does `X-Forwarded-Proto` (both are
+    HTTP_X_FORWARDED_PROTO in WSGI); nginx drops header names with underscores, so only the
+    proxies' own X-Forwarded-* reach the portal, and the server must be reachable only through
+    them (docs/deploy.md)."""
+    spoofed = {"Host": HOST, "X_Forwarded_Proto": "https", "X_Forwarded_For": "203.0.113.9"}
+
+    def get(port: int) -> requests.Response:
+        url = f"http://127.0.0.1:{port}/"
+        return requests.get(url, headers=spoofed, allow_redirects=False, timeout=10)
+
+    through_the_proxy = get(buffering_proxy)
+    assert through_the_proxy.status_code == 301
+    assert through_the_proxy.headers["Location"].startswith("https://")
+    assert get(production).status_code != 301  # reached directly, the server believes it
