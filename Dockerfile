@@ -1,4 +1,5 @@
-# Account Portal: one image for web (gunicorn), worker and beat (celery) and migrations.
+# Account Portal: one image for web (granian, config/server.py), worker and beat (celery) and
+# migrations.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -37,4 +38,4 @@ RUN python -c "from config.signing_keys import new_private_key; print(new_privat
 
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"]
+CMD ["python", "-m", "config.server"]

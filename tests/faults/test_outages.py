@@ -1,6 +1,6 @@
 """Servers that go away under the portal, stopped and started for real: the Redis behind the
 cache and the broker while a sign-up sends its code, and the PostgreSQL server under a stream
-of requests to a production gunicorn."""
+of requests to the production web server (granian, config/server.py)."""
 
 import re
 import subprocess
@@ -98,9 +98,8 @@ def test_the_portal_fails_cleanly_while_postgresql_restarts_and_recovers_by_itse
         )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", f"--bind=127.0.0.1:{port}"]
-        + ["--workers=2", "--log-level=warning"],
-        env=env,
+        [sys.executable, "-m", "config.server"],
+        env=env | {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -124,7 +123,7 @@ def test_the_portal_fails_cleanly_while_postgresql_restarts_and_recovers_by_itse
             time.sleep(0.05)
 
     try:
-        wait_until(lambda: _answers(base), 90, "gunicorn to serve")
+        wait_until(lambda: _answers(base), 90, "the web server to serve")
         thread = threading.Thread(target=traffic, daemon=True)
         thread.start()
         ok = (200, 401)
