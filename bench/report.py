@@ -178,8 +178,8 @@ def markdown(results: dict) -> str:
     lines = [
         f"# Benchmark results ({run['started']})",
         "",
-        f"{run['cores']} cores ({run['cpu']}), gunicorn {run['gunicorn']['workers']} workers x "
-        f"{run['gunicorn']['threads']} threads, Celery worker "
+        f"{run['cores']} cores ({run['cpu']}), {run['server']['name']} "
+        f"{run['server']['workers']} workers x {run['server']['threads']} threads, Celery worker "
         f"{run.get('celery_pool', 'prefork')} x{run['celery_concurrency']}, "
         f"{run['accounts']} accounts and {run['devices']} devices, "
         f"{run['seconds_per_phase']:g} s per phase{' (quick mode)' if run['quick'] else ''}. "
@@ -231,7 +231,7 @@ def markdown(results: dict) -> str:
         f"p99 {delivery.get('p99_ms')} ms over {delivery.get('messages')} messages "
         f"({delivery.get('not_received')} not received).",
         "",
-        "Stock allauth site, same stack and gunicorn settings:",
+        "Stock allauth site, same stack and web server settings:",
         "",
         "| scenario | saturation /s | p50 / p95 / p99 ms at 50 % | server CPU ms/op (generator) "
         "| SQL queries/request | errors |",

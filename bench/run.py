@@ -6,7 +6,8 @@ then the same on a stock django-allauth site, and write bench/results/.
 Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_ACCOUNTS, BENCH_QUICK=1, BENCH_PORT (first of
 three ports: portal, Twilio stand-in, stock site; default 8780), BENCH_REDIS_PORT (6391),
 BENCH_DB_PREFIX ("bench": databases <prefix>_portal and <prefix>_stock), BENCH_PG
-(postgres://postgres@127.0.0.1:5432), WEB_CONCURRENCY, WEB_THREADS, and the ARGON2_* settings.
+(postgres://postgres@127.0.0.1:5432), BENCH_SERVER (granian, production's, or gunicorn),
+WEB_CONCURRENCY, WEB_THREADS, and the ARGON2_* settings.
 """
 
 import argparse
@@ -41,6 +42,10 @@ SIGN_INS_IN_FLIGHT = 4 * CORES
 # The Celery worker's pool and threads: the settings' defaults (WORKER_POOL, WORKER_CONCURRENCY).
 WORKER_POOL = os.environ.get("WORKER_POOL", "threads")
 WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "16"))
+# The web server of portal and stock site: granian (production's) or gunicorn (web_server()).
+SERVER = os.environ.get("BENCH_SERVER", "granian")
+if SERVER not in ("granian", "gunicorn"):
+    raise SystemExit(f"BENCH_SERVER must be granian or gunicorn, not {SERVER!r}")
 
 
 @dataclass
@@ -689,7 +694,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     run([python, "-m", "bench.seed", "--accounts", str(config.accounts)], env)
     stack.start("standin", [python, "-m", "bench.standin", "--port", str(config.port + 1)], env)
-    stack.start("web", [python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"], env)
+    stack.start("web", web_server(python, env, "config.wsgi:application"), env)
     stack.start(
         "worker",
         [
@@ -724,7 +729,7 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
             "cores": CORES,
             "cpu": platform.processor() or platform.machine(),
             "load_average_at_end": os.getloadavg(),
-            "gunicorn": {"workers": config.workers, "threads": config.threads},
+            "server": {"name": SERVER, "workers": config.workers, "threads": config.threads},
             "celery_concurrency": WORKER_CONCURRENCY,
             "celery_pool": WORKER_POOL,
             "generator": "wrk" if wrk.available() else "aiohttp",
@@ -740,6 +745,26 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
         "stock": stock_results,
         "existence": timing,
     }
+
+
+def web_server(python: str, env: dict, app: str, factory: bool = False) -> list[str]:
+    """The command line of a web server for `app` (`factory`: a function that makes it), with
+    `env`'s BIND, WEB_CONCURRENCY and WEB_THREADS: production's granian
+    (config/server.py), or with BENCH_SERVER=gunicorn its former gthread server, the same
+    shape, to repeat the comparison (bench/README.md). Portal and stock site start the same."""
+    if SERVER == "granian":
+        return [python, "-m", "config.server", *(["--factory"] if factory else []), app]
+    return [
+        python,
+        "-m",
+        "gunicorn",
+        f"--bind={env['BIND']}",
+        f"--workers={env['WEB_CONCURRENCY']}",
+        f"--threads={env['WEB_THREADS']}",
+        "--timeout=30",
+        "--graceful-timeout=30",
+        f"{app}()" if factory else app,
+    ]
 
 
 def start_stock_site(config, python, var, stack, env, redis_url, stock_db) -> CpuMeter | None:
@@ -767,14 +792,7 @@ def start_stock_site(config, python, var, stack, env, redis_url, stock_db) -> Cp
     run([python, "stock_seed.py", str(config.accounts)], stock_env, cwd=site)
     stack.start(
         "stock",
-        [
-            python,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "django.core.wsgi:get_wsgi_application()",
-        ],
+        web_server(python, stock_env, "django.core.wsgi:get_wsgi_application", factory=True),
         stock_env,
         cwd=site,
     )

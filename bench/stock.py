@@ -3,7 +3,7 @@
 A minimal Django project in a temporary directory, built from the packages of the portal's own
 environment: django.contrib.auth and allauth's account app with allauth's defaults (sign-in by
 email, its own templates), Django's default password hasher (PBKDF2), sessions in PostgreSQL and
-the cache in Redis as the portal has them, served by the same gunicorn settings. The only change
+the cache in Redis as the portal has them, served by the same web server. The only change
 from allauth's defaults is the per-IP sign-in limit, raised as for the portal, because every
 request of the load test comes from one address.
 """

@@ -215,7 +215,7 @@ function delay()
 end
 
 -- Every few requests a thread asks the server to close its connection and opens another:
--- gunicorn's processes share one listening socket, and a connection stays with the process
+-- the web server's processes share one listening socket, and a connection stays with the process
 -- that accepted it; a handful of connections held for a whole run can pile on one process
 -- (which then runs out of its one core while the other idles). Phones and browsers are many,
 -- each with a connection of its own; fresh connections keep the load spread as theirs do.
@@ -251,9 +251,19 @@ function request()
   return wrk.format("POST", c.p, with_close(headers), c.b .. code)
 end
 
+-- A response header by name, whatever its case: granian sends names in lower case, gunicorn
+-- as the application wrote them.
+local function header(headers, name)
+  local wanted = string.lower(name)
+  for k, v in pairs(headers) do
+    if string.lower(k) == wanted then return v end
+  end
+  return nil
+end
+
 local function answered(status, headers, body, want)
   if status ~= want.s then return false end
-  if want.l ~= "" and string.sub(headers["Location"] or "", 1, #want.l) ~= want.l then
+  if want.l ~= "" and string.sub(header(headers, "Location") or "", 1, #want.l) ~= want.l then
     return false
   end
   if want.bp ~= nil and string.sub(body or "", 1, #want.bp) ~= want.bp then return false end
@@ -264,13 +274,14 @@ function response(status, headers, body)
   local op = pending
   local want = (state == 1) and op[1] or op[2]
   if not answered(status, headers, body, want) then
-    fail(status .. " " .. (headers["Location"] or "") .. " " .. string.sub(body or "", 1, 160))
+    local location = header(headers, "Location") or ""
+    fail(status .. " " .. location .. " " .. string.sub(body or "", 1, 160))
     state = 1
     pending = nil
     return
   end
   if state == 1 and op[2] ~= nil then
-    local cookie = headers["Set-Cookie"] or ""
+    local cookie = header(headers, "Set-Cookie") or ""
     local at = string.find(cookie, op[2].c .. "=", 1, true)
     session = at and string.match(cookie, "^[^;]+", at + #op[2].c + 1)
     if session == nil then
