@@ -1,14 +1,19 @@
 """The accounts statements written out by hand, each on a path every sign-in takes, where the
 ORM's building of it cost more than the database's answer (bench/README.md). Table and column
-names come from the models; every value is a parameter."""
+names come from the models; every value is a parameter.
+
+With `STOCK_PARTS=sql` (settings.STOCK_SQL, for the bench to measure them) each is made by the
+ORM instead, to the same effect."""
 
 import json
 from functools import lru_cache
 
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from accounts.models import KnownBrowser, SecurityEvent, SignInFailures, SmsSecondFactor, User
 
@@ -36,6 +41,16 @@ _INSERT_EVENT = _insert_event()
 def insert_security_event(
     *, user_id: int, kind: str, created_at, ip: str | None, user_agent: str, detail: dict
 ) -> None:
+    if settings.STOCK_SQL:
+        SecurityEvent.objects.create(
+            user_id=user_id,
+            kind=kind,
+            created_at=created_at,
+            ip_address=ip,
+            user_agent=user_agent,
+            detail=detail,
+        )
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_EVENT,
@@ -61,6 +76,13 @@ _SECOND_FACTORS = _second_factors()
 
 def second_factors_on(user_id: int) -> tuple[bool, bool, bool]:
     """(authenticator app on, SMS codes on, a passkey), in one query: every sign-in asks."""
+    if settings.STOCK_SQL:
+        apps = Authenticator.objects.filter(user_id=user_id)
+        return (
+            apps.filter(type=Authenticator.Type.TOTP).exists(),
+            SmsSecondFactor.objects.filter(user_id=user_id, enabled_at__isnull=False).exists(),
+            apps.filter(type=Authenticator.Type.WEBAUTHN).exists(),
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             _SECOND_FACTORS,
@@ -100,13 +122,30 @@ _COUNT_FAILURE = _count_failure()
 def count_sign_in_failure(key: str, *, now, streak_since) -> int:
     """One more failure under `key` (a streak last extended before `streak_since` starts
     over), in one statement whether or not the key has a counter; the failures now."""
+    if settings.STOCK_SQL:
+        return _count_failure_by_orm(key, now=now, streak_since=streak_since)
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_FAILURE, [key, _adapt(now), _adapt(streak_since)])
         return cursor.fetchone()[0]
 
 
+def _count_failure_by_orm(key: str, *, now, streak_since) -> int:
+    with transaction.atomic():
+        row, created = SignInFailures.objects.select_for_update().get_or_create(
+            key=key, defaults={"failures": 1, "last_failed_at": now}
+        )
+        if not created:
+            row.failures = 1 if row.last_failed_at < streak_since else row.failures + 1
+            row.last_failed_at = now
+            row.save(update_fields=["failures", "last_failed_at"])
+    return row.failures
+
+
 def clear_sign_in_failures(key: str) -> None:
     """One DELETE (the ORM wraps even a plain DELETE in a transaction: three round trips)."""
+    if settings.STOCK_SQL:
+        SignInFailures.objects.filter(key=key).delete()
+        return
     with connection.cursor() as cursor:
         cursor.execute(_CLEAR_FAILURES, [key])
 
@@ -125,6 +164,12 @@ def _browser_seen_again(hashes: int) -> str:
 def browser_seen_again(*, user_id: int, key_hashes: list[str], when, user_agent: str) -> bool:
     """Note that a browser the account knows signed in again, stored under the newest of
     `key_hashes` from now on; False if it is not known."""
+    if settings.STOCK_SQL:
+        return bool(
+            KnownBrowser.objects.filter(user_id=user_id, key_hash__in=key_hashes).update(
+                last_seen_at=when, user_agent=user_agent, key_hash=key_hashes[0]
+            )
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             _browser_seen_again(len(key_hashes)),
@@ -140,6 +185,9 @@ _LAST_LOGIN = (
 
 
 def update_last_login(*, user_id: int, when) -> None:
+    if settings.STOCK_SQL:
+        User.objects.filter(pk=user_id).update(last_login=when)
+        return
     with connection.cursor() as cursor:
         cursor.execute(_LAST_LOGIN, [_adapt(when), user_id])
 
@@ -171,6 +219,21 @@ def replace_user_sessions(
 ) -> None:
     """Drop the account's rows whose session is gone or expired (older than `settled`) and add
     the new session's: two statements, whatever the number of earlier sessions."""
+    if settings.STOCK_SQL:
+        live = Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now)
+        UserSession.objects.filter(user_id=user_id, created_at__lt=settled).exclude(
+            Exists(live)
+        ).delete()
+        UserSession.objects.create(
+            user_id=user_id,
+            session_key=session_key,
+            ip=ip,
+            user_agent=user_agent,
+            created_at=now,
+            last_seen_at=now,
+            data={},
+        )
+        return
     now = _adapt(now)
     with connection.cursor() as cursor:
         cursor.execute(_SESSIONS_GONE, [user_id, _adapt(settled), now])

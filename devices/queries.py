@@ -1,10 +1,13 @@
 """The Find Device statements written out by hand, each where the ORM's building of it cost
 more than the database's answer on one of the portal's busiest paths (measured in
-bench/README.md). Table and column names come from the models; every value is a parameter."""
+bench/README.md). Table and column names come from the models; every value is a parameter.
+With `STOCK_PARTS=sql` (settings.STOCK_SQL, for the bench to measure them) the ORM makes them
+instead, to the same effect (`device_by_token_hash` here, a batch in devices/locations.py)."""
 
 from collections.abc import Callable
 from functools import cache, partial
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -34,6 +37,10 @@ def device_by_token_hash(hashes: list[str]) -> Device | None:
     """The device row of a live token of an active account, made into a Device directly: the
     ORM's query building, and a raw query set's reading of its columns, cost several times what
     PostgreSQL takes to answer."""
+    if settings.STOCK_SQL:
+        return Device.objects.filter(
+            token_hash__in=hashes, token_revoked_at__isnull=True, user__is_active=True
+        ).first()
     with connection.cursor() as cursor:
         cursor.execute(_device_for_token_sql(len(hashes)), hashes)
         row = cursor.fetchone()

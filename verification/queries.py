@@ -1,12 +1,13 @@
 """The verification app's queries: the reads staff and the sweep make, and the two statements
 of a message's delivery written out by hand (every message takes them, and the ORM's
 transaction, locked read and save cost the worker more than the send; bench/README.md). Names
-come from the model; every value is a parameter."""
+come from the model; every value is a parameter. With `STOCK_PARTS=sql` (settings.STOCK_SQL,
+for the bench to measure them) those two are made by the ORM instead, to the same effect."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -77,6 +78,8 @@ def claim_first_attempt(
 ) -> OutboundMessage | None:
     """Mark a queued, untouched, unexpired message in flight and read what sending needs, in
     one statement (the row is locked while it runs); None if the message is not such."""
+    if settings.STOCK_SQL:
+        return _claim_by_orm(message_id, now, sms_in_flight_until, email_in_flight_until)
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
@@ -97,8 +100,46 @@ def claim_first_attempt(
     return OutboundMessage.from_db(connection.alias, _CLAIMED_FIELDS, row)
 
 
+def _claim_by_orm(message_id, now, sms_in_flight_until, email_in_flight_until):
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update()
+            .filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                pk=message_id,
+                status=OutboundMessage.Status.QUEUED,
+                unconfirmed_attempt_at__isnull=True,
+                in_flight_until__isnull=True,
+            )
+            .first()
+        )
+        if message is None:
+            return None
+        message.attempts += 1
+        message.unconfirmed_attempt_at = message.updated_at = now
+        sms = message.channel == Channel.SMS
+        message.in_flight_until = sms_in_flight_until if sms else email_in_flight_until
+        message.save(
+            update_fields=["attempts", "unconfirmed_attempt_at", "in_flight_until", "updated_at"]
+        )
+    return message
+
+
 def record_sent(message_id: int, *, provider_id: str, now) -> None:
     """The message left: sent, its content wiped; one still queued only."""
+    if settings.STOCK_SQL:
+        OutboundMessage.objects.filter(pk=message_id, status=OutboundMessage.Status.QUEUED).update(
+            status=OutboundMessage.Status.SENT,
+            provider_message_id=provider_id,
+            sent_at=now,
+            encrypted_content="",
+            error_code="",
+            error_message="",
+            unconfirmed_attempt_at=None,
+            in_flight_until=None,
+            updated_at=now,
+        )
+        return
     now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(_SENT, [provider_id, now, now, message_id])

@@ -36,6 +36,19 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
+# Django's own part in place of each of the portal's replacements named here (of "sessions",
+# "cache", "db", "middleware", "renderer", "sql"): for the bench to measure what each
+# replacement wins, in the same run (BENCH_COMPARE_PARTS=1, bench/README.md). Not a tuning
+# knob: production leaves it unset, and the behaviour is the same either way.
+STOCK_PART_NAMES = ("sessions", "cache", "db", "middleware", "renderer", "sql")
+STOCK_PARTS = frozenset(env_list("STOCK_PARTS", []))
+if STOCK_PARTS - set(STOCK_PART_NAMES):
+    raise ImproperlyConfigured(
+        f"STOCK_PARTS takes {', '.join(STOCK_PART_NAMES)}; got {', '.join(sorted(STOCK_PARTS))}."
+    )
+# The hand-written statements (accounts/, devices/, verification/ queries) as the ORM's.
+STOCK_SQL = "sql" in STOCK_PARTS
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -86,6 +99,8 @@ MIDDLEWARE = [
     "accounts.web.middleware.AccountStandingMiddleware",
     "accounts.web.middleware.IdleTimeoutMiddleware",
 ]
+if "middleware" in STOCK_PARTS:
+    MIDDLEWARE.remove("config.lean.LeanPathsMiddleware")
 
 # Token-authenticated paths that skip the session, CSRF and account middleware (config/lean.py).
 LEAN_PATHS = ["/api/v1/device/"]
@@ -114,7 +129,11 @@ TEMPLATES = [
 # Widgets render through the templates above, so templates/ can restyle a library's widget
 # (templates/captcha/widgets/captcha.html: the CAPTCHA's picture, text and audio); plain inputs
 # are written directly, to the same HTML (config/renderers.py).
-FORM_RENDERER = "config.renderers.FormRenderer"
+FORM_RENDERER = (
+    "django.forms.renderers.TemplatesSetting"
+    if "renderer" in STOCK_PARTS
+    else "config.renderers.FormRenderer"
+)
 
 # --- Data stores -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -125,7 +144,9 @@ if DATABASE_URL:
     # .iterator() reads in one go instead of through a server-side cursor (DECLARE, FETCH and
     # CLOSE for a handful of rows), and the portal runs behind a transaction-mode pooler.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+        "db" not in STOCK_PARTS
+    ):
         # Django's, checking only connections idle for a second (config/postgresql/base.py).
         DATABASES["default"]["ENGINE"] = "config.postgresql"
 else:
@@ -140,14 +161,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django's database sessions, each written once per request (config/sessions.py).
-SESSION_ENGINE = "config.sessions"
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db" if "sessions" in STOCK_PARTS else "config.sessions"
+)
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
             # Django's Redis cache, reading as empty while Redis is away (config/cache.py).
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": (
+                "django.core.cache.backends.redis.RedisCache"
+                if "cache" in STOCK_PARTS
+                else "config.cache.ResilientRedisCache"
+            ),
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},

@@ -77,11 +77,13 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# Right after SecurityMiddleware (after the lean paths, the health probes and the request id).
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
 MIDDLEWARE = [
-    *MIDDLEWARE[:4],  # the lean paths, health probes, the request id, then SecurityMiddleware
+    *MIDDLEWARE[:_after_security],
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    *MIDDLEWARE[4:],
+    *MIDDLEWARE[_after_security:],
 ]
 
 # --- Static files: hashed names, compressed, cached for a year (whitenoise) ----------------------

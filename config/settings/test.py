@@ -42,7 +42,7 @@ if "REDIS_URL" not in os.environ:
 os.environ.setdefault("TEST_REDIS_PREFIX", f"portal-test-{secrets.token_hex(6)}")
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import REDIS_URL  # noqa: E402
+from config.settings.base import CACHES, REDIS_URL  # noqa: E402
 
 # This run's keys: the cache's are "<prefix>:<version>:<key>", the broker's "<prefix>:<key>"
 # (kombu's global_keyprefix), so a running portal's queue is never consumed by the suite and
@@ -55,7 +55,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.ResilientRedisCache",
+            "BACKEND": CACHES["default"]["BACKEND"],  # the portal's, or Django's (STOCK_PARTS)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": TEST_REDIS_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
