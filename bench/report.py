@@ -81,6 +81,10 @@ def _hash_share(result: dict, run: dict) -> str:
     )
 
 
+# The stock site beside the default one, hashing with the portal's Argon2id parameters.
+SAME_HASH = " with the portal's Argon2id"
+
+
 def goals(results: dict) -> list[tuple[str, str, bool | None]]:
     """The issue's goals, each with what was measured; none when a scenario was left out."""
     needed = {"sign_in", "sign_in_totp", "account_page", "security_log_1", "security_log_50"}
@@ -158,11 +162,14 @@ def goals(results: dict) -> list[tuple[str, str, bool | None]]:
             and not delivery.get("not_received"),
         )
     )
-    for key, theirs in stock.items():
+    same_hash = results.get("stock_argon2", {})
+    compared = [(key, theirs, "") for key, theirs in stock.items()]
+    compared += [(key, theirs, SAME_HASH) for key, theirs in same_hash.items()]
+    for key, theirs, which in compared:
         ours = portal[key]["saturation_per_second"]
         rows.append(
             (
-                f"{portal[key]['title']} at least as fast as stock allauth",
+                f"{portal[key]['title']} at least as fast as stock allauth{which}",
                 f"{ours:.1f}/s vs {theirs['saturation_per_second']:.1f}/s "
                 f"(x{ours / theirs['saturation_per_second']:.2f}); server CPU per operation "
                 f"{_server_cpu(portal[key])} vs {_server_cpu(theirs)} ms",
@@ -237,7 +244,12 @@ def markdown(results: dict) -> str:
         "| SQL queries/request | errors |",
         "|---|---:|---|---:|---|---:|",
     ]
-    for result in results["stock"].values():
+    stock_rows = list(results["stock"].values())
+    stock_rows += [
+        result | {"title": result["title"] + SAME_HASH}
+        for result in results.get("stock_argon2", {}).values()
+    ]
+    for result in stock_rows:
         half = phase(result, "50%")
         errors = sum(p["errors"] for p in result["phases"])
         lines.append(
@@ -264,6 +276,7 @@ def markdown(results: dict) -> str:
                 f"| {result['existing_slower_in']} of {result['pairs']} "
                 f"| {queries['existing']} / {queries['unknown']} |"
             )
+    lines += parts_table(results.get("parts") or {})
     lines += ["", "## Goals", "", "| goal | measured | met |", "|---|---|---|"]
     lines += [
         f"| {goal} | {measured} | {'-' if met is None else 'yes' if met else '**no**'} |"
@@ -271,6 +284,34 @@ def markdown(results: dict) -> str:
     ]
     lines += ["", "![latency against load](latency.png)", ""]
     return "\n".join(lines)
+
+
+def parts_table(compared: dict) -> list[str]:
+    """BENCH_COMPARE_PARTS=1 (bench/parts.py): each home-made part against Django's."""
+    if not compared:
+        return []
+    lines = [
+        "",
+        "The portal's own parts against Django's, the web server started again with the part "
+        "stock (`STOCK_PARTS`), own, stock, stock, own; closed-loop rates and web CPU per "
+        "operation (warm-up included):",
+        "",
+        "| part (own vs stock) | scenario | own /s | stock /s | own / stock "
+        "| web CPU ms/op own / stock | errors |",
+        "|---|---|---|---|---:|---|---:|",
+    ]
+    for part, result in compared.items():
+        for key, scenario in result["scenarios"].items():
+            own_cpu = "/".join(f"{cpu['web']:.1f}" for cpu in scenario["own_cpu_ms"])
+            stock_cpu = "/".join(f"{cpu['web']:.1f}" for cpu in scenario["stock_cpu_ms"])
+            lines.append(
+                f"| {part} (`{result['own']}` vs `{result['stock']}`) | {key} "
+                f"| {', '.join(map(str, scenario['own_per_second']))} "
+                f"| {', '.join(map(str, scenario['stock_per_second']))} "
+                f"| {scenario['own_over_stock']} | {own_cpu} / {stock_cpu} "
+                f"| {scenario.get('errors', '-')} |"
+            )
+    return lines
 
 
 def write(results: dict, out: Path, *, charts: bool) -> list[Path]:

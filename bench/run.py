@@ -4,8 +4,9 @@ then the same on a stock django-allauth site, and write bench/results/.
     python -m bench.run [--quick] [--seconds 15] [--accounts 10000] [--out bench/results]
 
 Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_ACCOUNTS, BENCH_QUICK=1, BENCH_PORT (first of
-three ports: portal, Twilio stand-in, stock site; default 8780), BENCH_REDIS_PORT (6391),
-BENCH_DB_PREFIX ("bench": databases <prefix>_portal and <prefix>_stock), BENCH_PG
+four ports: portal, Twilio stand-in, stock site, stock site with the portal's Argon2id; default
+8780), BENCH_REDIS_PORT (6391), BENCH_DB_PREFIX ("bench": databases <prefix>_portal,
+<prefix>_stock and <prefix>_stock_argon2), BENCH_PG
 (postgres://postgres@127.0.0.1:5432), BENCH_SERVER (granian, production's, or gunicorn),
 WEB_CONCURRENCY, WEB_THREADS, and the ARGON2_* settings.
 """
@@ -29,7 +30,7 @@ import aiohttp
 import argon2
 import psycopg
 
-from bench import existence, load, report, scripts, stock, wrk
+from bench import existence, load, parts, report, scripts, stock, wrk
 from bench import identities as ids
 from config.signing_keys import new_private_key
 
@@ -318,17 +319,48 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
     return result
 
 
+async def saturate(
+    config: Config, target: load.Target, scenario: Scenario, meter: CpuMeter
+) -> dict:
+    """The scenario's saturating rate alone (settled first, as `drive` does) and the CPU per
+    operation of that closed loop, warm-up included: what BENCH_COMPARE_PARTS compares."""
+    await asyncio.to_thread(settle, f"{config.pg}/{meter.database}")
+    before = meter.sample()
+    if scenario.script is not None and wrk.available():
+        args = (target.base, scenario.script(), scenario.concurrency, config.warmup)
+        saturated = await asyncio.to_thread(wrk.closed_loop, *args, config.seconds)
+    else:
+        operation = scenario.make()
+        await load.closed_loop(operation, scenario.concurrency, config.warmup)
+        saturated = await load.closed_loop(operation, scenario.concurrency, config.seconds)
+    after = meter.sample()
+    done = max(saturated.completed, 1)
+    return {
+        "rate": saturated.throughput,
+        "errors": saturated.errors,
+        "cpu_ms": {key: round(1000 * (after[key] - before[key]) / done, 2) for key in before},
+    }
+
+
 async def drive_portal(
-    config: Config, env: dict, meter: CpuMeter, stock_meter: "CpuMeter | None"
-) -> tuple[dict, dict, dict]:
+    config: Config,
+    env: dict,
+    meter: CpuMeter,
+    stock_meters: dict[str, "CpuMeter | None"],
+    restart: Callable[[str], int] | None = None,
+) -> tuple[dict, dict, dict, dict, dict]:
     """The portal's scenarios, then whether answers take longer when the account exists
-    (bench/existence.py). With the stock site up (`stock_meter`), each scenario both
-    sites have runs on the stock site right after the portal's, so that the two meet the
-    machine in the same minute (it is shared, and its speed drifts over a run)."""
+    (bench/existence.py). With the stock sites up (`stock_meters`), each scenario a stock
+    site has runs there right after the portal's, so that they meet the machine in the same
+    minute (it is shared, and its speed drifts over a run). With `restart` (the web server
+    started again with STOCK_PARTS=..., returning its pid), the portal's own parts against
+    Django's (bench/parts.py)."""
     stock_results: dict = {}
+    argon2_results: dict = {}
     async with (
         aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT) as http,
-        StockRun(config, stock_meter) as stock_run,
+        StockRun(config, stock_meters.get("stock")) as stock_run,
+        StockRun(config, stock_meters.get("stock_argon2"), ARGON2_SITE) as argon2_run,
     ):
         target = load.Target(
             base=f"http://127.0.0.1:{config.port}",
@@ -420,6 +452,8 @@ async def drive_portal(
             results[scenario.key] = await drive(config, target, scenario, meter)
             if scenario.key in stock_run.scenarios:
                 stock_results[scenario.key] = await stock_run.drive(scenario.key)
+            if scenario.key in argon2_run.scenarios:
+                argon2_results[scenario.key] = await argon2_run.drive(scenario.key)
             if scenario.key == "sms":
                 results["sms"]["delivery"] = await sms_delivery(config, target, env)
         if wanted("mixed"):
@@ -428,7 +462,19 @@ async def drive_portal(
         if wanted("existence"):
             print("existence: answers about existing and unknown accounts ...", flush=True)
             timing = await existence.measure(portal, 10 if config.quick else 60)
-        return results, stock_results, timing
+        compared = {}
+        if restart is not None:
+            by_key = {scenario.key: scenario for scenario in scenarios}
+
+            async def measure(key: str) -> dict:
+                return await saturate(config, target, by_key[key], meter)
+
+            async def web_with(stock_parts: str) -> None:
+                meter.web = await asyncio.to_thread(restart, stock_parts)
+
+            print("the portal's own parts against Django's ...", flush=True)
+            compared = await parts.compare(set(results), config.quick, measure, web_with)
+        return results, stock_results, argon2_results, timing, compared
 
 
 def wanted(key: str) -> bool:
@@ -518,20 +564,39 @@ async def sms_delivery(config: Config, target: load.Target, env: dict) -> dict:
     }
 
 
-class StockRun:
-    """The stock allauth site's scenarios, driven one at a time (`drive`) while the portal's
-    run; none without a meter (the stock site is not up)."""
+@dataclass(frozen=True)
+class StockSite:
+    """One stock allauth site: its name (process, database suffix), its port (BENCH_PORT +
+    `port_offset`), its Redis database, its hasher (bench/stock.py) and the scenarios it runs
+    (None: every one it has)."""
 
-    def __init__(self, config: Config, meter: CpuMeter | None) -> None:
+    name: str
+    port_offset: int
+    redis_db: int
+    hasher: str
+    keys: frozenset[str] | None = None
+
+
+DEFAULT_SITE = StockSite("stock", 2, 1, "default")
+# The same site hashing with the portal's Argon2id parameters: only the sign-in differs.
+ARGON2_SITE = StockSite("stock_argon2", 3, 2, "argon2", frozenset({"sign_in"}))
+
+
+class StockRun:
+    """A stock allauth site's scenarios, driven one at a time (`drive`) while the portal's
+    run; none without a meter (the site is not up)."""
+
+    def __init__(self, config: Config, meter: CpuMeter | None, site=DEFAULT_SITE) -> None:
         self.config = config
         self.meter = meter
+        self.site = site
         self.scenarios: dict[str, Scenario] = {}
 
     async def __aenter__(self) -> "StockRun":
         if self.meter is None:
             return self
         self.http = aiohttp.ClientSession(connector=load.connector(), timeout=load.TIMEOUT)
-        base = f"http://127.0.0.1:{self.config.port + 2}"
+        base = f"http://127.0.0.1:{self.config.port + self.site.port_offset}"
         self.target = target = load.Target(base=base, host=ids.HOST, http=self.http)
         site = load.StockScenarios(target, self.config.accounts)
         await site.prepare(0)
@@ -558,7 +623,10 @@ class StockRun:
                 script=lambda: scripts.stock_email_page(site),
             ),
         ]
-        self.scenarios = {s.key: s for s in scenarios if wanted(s.key)}
+        keys = self.site.keys
+        self.scenarios = {
+            s.key: s for s in scenarios if wanted(s.key) and (keys is None or s.key in keys)
+        }
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -666,25 +734,26 @@ def redis_server(config: Config, var: Path):
 def main() -> None:
     config = parse()
     python = sys.executable
-    portal_db, stock_db = f"{config.db_prefix}_portal", f"{config.db_prefix}_stock"
+    portal_db = f"{config.db_prefix}_portal"
     began = time.time()
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         var = Path(tmp)
         stack = Stack(var)
         with redis_server(config, var) as redis_url:
             try:
-                results = bench(config, python, var, stack, redis_url, portal_db, stock_db)
+                results = bench(config, python, var, stack, redis_url, portal_db)
             finally:
                 stack.stop_all()
                 drop_database(config, portal_db)
-                drop_database(config, stock_db)
+                for site in (DEFAULT_SITE, ARGON2_SITE):
+                    drop_database(config, stock_database(config, site))
     results["run"]["total_seconds"] = round(time.time() - began, 1)
     written = report.write(results, config.out, charts=config.charts)
     print("\n" + (config.out / "latest.md").read_text())
     print("written: " + ", ".join(str(path) for path in written))
 
 
-def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
+def bench(config, python, var, stack, redis_url, portal_db) -> dict:
     env = portal_env(config, var, fresh_database(config, portal_db), redis_url)
     os.environ.update(
         {k: env[k] for k in ("ARGON2_MEMORY_KIB", "ARGON2_TIME_COST", "ARGON2_PARALLELISM")}
@@ -713,9 +782,19 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
     wait_for(f"http://127.0.0.1:{config.port}/healthz", stack, "web", {"Host": ids.HOST})
     hash_seconds = hash_cpu_seconds(5 if config.quick else 40)
     meter = CpuMeter(config, portal_db, stack.processes["web"].pid, stack.processes["worker"].pid)
-    stock_meter = start_stock_site(config, python, var, stack, env, redis_url, stock_db)
+    stock_meters = {
+        site.name: start_stock_site(config, python, var, stack, env, redis_url, site)
+        for site in (DEFAULT_SITE, ARGON2_SITE)
+    }
     print(f"one hash: {hash_seconds * 1000:.1f} ms CPU; driving the portal ...", flush=True)
-    portal, stock_results, timing = asyncio.run(drive_portal(config, env, meter, stock_meter))
+    restart = (
+        (lambda stock_parts: restart_web(config, stack, env, stock_parts))
+        if (parts.wanted())
+        else None
+    )
+    portal, stock_results, argon2_results, timing, compared = asyncio.run(
+        drive_portal(config, env, meter, stock_meters, restart)
+    )
     hash_after = hash_cpu_seconds(5 if config.quick else 40)
     stack.stop_all()
     hash_mean = (hash_seconds + hash_after) / 2
@@ -743,6 +822,8 @@ def bench(config, python, var, stack, redis_url, portal_db, stock_db) -> dict:
         },
         "portal": portal,
         "stock": stock_results,
+        "stock_argon2": argon2_results,
+        "parts": compared,
         "existence": timing,
     }
 
@@ -767,12 +848,29 @@ def web_server(python: str, env: dict, app: str, factory: bool = False) -> list[
     ]
 
 
-def start_stock_site(config, python, var, stack, env, redis_url, stock_db) -> CpuMeter | None:
-    """The stock allauth site, seeded and serving beside the portal (BENCH_SCENARIOS without
+def restart_web(config: Config, stack: Stack, env: dict, stock_parts: str) -> int:
+    """The portal's web server started again, by the same command, with STOCK_PARTS (Django's
+    part in place of each named one; "" for the portal's own); its new pid."""
+    command = list(stack.processes["web"].args)
+    stack.stop("web")
+    stack.start("web", command, env | {"STOCK_PARTS": stock_parts})
+    wait_for(f"http://127.0.0.1:{config.port}/healthz", stack, "web", {"Host": ids.HOST})
+    return stack.processes["web"].pid
+
+
+def stock_database(config: Config, kind: StockSite) -> str:
+    return f"{config.db_prefix}_{kind.name}"
+
+
+def start_stock_site(
+    config, python, var, stack, env, redis_url, kind: StockSite = DEFAULT_SITE
+) -> CpuMeter | None:
+    """A stock allauth site, seeded and serving beside the portal (BENCH_SCENARIOS without
     "stock": not started)."""
     if not wanted("stock"):
         return None
-    print("starting the stock allauth site ...", flush=True)
+    print(f"starting the stock allauth site ({kind.name}) ...", flush=True)
+    stock_db = stock_database(config, kind)
     site = stock.generate(var / "stock")
     stock_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))
@@ -781,23 +879,24 @@ def start_stock_site(config, python, var, stack, env, redis_url, stock_db) -> Cp
         "PYTHONPATH": f"{site}:{ROOT}",
         "SECRET_KEY": env["SECRET_KEY"],
         "DATABASE_URL": fresh_database(config, stock_db),
-        "REDIS_URL": redis_url.replace("/0", "/1"),
+        "REDIS_URL": redis_url.replace("/0", f"/{kind.redis_db}"),
+        "STOCK_HASHER": kind.hasher,
         "BENCH_QUERY_COUNT": "1",
         "SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE": env["SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE"],
         "WEB_CONCURRENCY": env["WEB_CONCURRENCY"],
         "WEB_THREADS": env["WEB_THREADS"],
-        "BIND": f"127.0.0.1:{config.port + 2}",
+        "BIND": f"127.0.0.1:{config.port + kind.port_offset}",
     }
     run([python, "manage.py", "migrate", "--noinput", "-v", "0"], stock_env, cwd=site)
     run([python, "stock_seed.py", str(config.accounts)], stock_env, cwd=site)
     stack.start(
-        "stock",
+        kind.name,
         web_server(python, stock_env, "django.core.wsgi:get_wsgi_application", factory=True),
         stock_env,
         cwd=site,
     )
-    wait_for(f"http://127.0.0.1:{config.port + 2}/accounts/login/", stack, "stock")
-    return CpuMeter(config, stock_db, stack.processes["stock"].pid, None)
+    wait_for(f"http://127.0.0.1:{config.port + kind.port_offset}/accounts/login/", stack, kind.name)
+    return CpuMeter(config, stock_db, stack.processes[kind.name].pid, None)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ email, its own templates), Django's default password hasher (PBKDF2), sessions i
 the cache in Redis as the portal has them, served by the same web server. The only change
 from allauth's defaults is the per-IP sign-in limit, raised as for the portal, because every
 request of the load test comes from one address.
+
+With `STOCK_HASHER=argon2` the same site hashes with Django's own Argon2 hasher (Argon2id) at the
+portal's parameters (`ARGON2_MEMORY_KIB`, `ARGON2_TIME_COST`, `ARGON2_PARALLELISM`): beside the
+default site, the bench's "stock-argon2" site, so that the sign-in comparison measures the two
+stacks with the same hash, not only the two hashers.
 """
 
 from pathlib import Path
@@ -47,11 +52,24 @@ AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_RATE_LIMITS = {"login": os.environ["SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE"] + "/m/ip"}
+if os.environ.get("STOCK_HASHER") == "argon2":
+    PASSWORD_HASHERS = ["stock_hashers.SameArgon2idHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 LOGIN_REDIRECT_URL = "/accounts/email/"
+"""
+
+HASHERS = """
+import os
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
+class SameArgon2idHasher(Argon2PasswordHasher):
+    # Django's Argon2 hasher (Argon2id, algorithm "argon2") at the portal's parameters.
+    time_cost = int(os.environ["ARGON2_TIME_COST"])
+    memory_cost = int(os.environ["ARGON2_MEMORY_KIB"])
+    parallelism = int(os.environ["ARGON2_PARALLELISM"])
 """
 
 URLS = """
@@ -85,6 +103,7 @@ def generate(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "stock_settings.py").write_text(SETTINGS)
     (directory / "stock_urls.py").write_text(URLS)
+    (directory / "stock_hashers.py").write_text(HASHERS)
     (directory / "stock_seed.py").write_text(SEED)
     (directory / "manage.py").write_text(
         "import sys\nfrom django.core.management import execute_from_command_line\n"

@@ -44,7 +44,7 @@ def free_ports(count: int) -> int:
 def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
     db = settings.DATABASES["default"]
     env = os.environ | {
-        "BENCH_PORT": str(free_ports(3)),
+        "BENCH_PORT": str(free_ports(4)),
         "BENCH_REDIS_PORT": str(free_ports(1)),
         "BENCH_PG": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}",
         # Databases of this run's own (the bench drops and creates them by name).
@@ -68,9 +68,14 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     results = json.loads((tmp_path / "latest.json").read_text())
-    scenarios = {**results["portal"], **{f"stock {k}": v for k, v in results["stock"].items()}}
+    scenarios = {
+        **results["portal"],
+        **{f"stock {k}": v for k, v in results["stock"].items()},
+        **{f"stock_argon2 {k}": v for k, v in results["stock_argon2"].items()},
+    }
     assert {"sign_in", "sign_in_totp", "sign_up", "sms", "poll_empty", "mixed"} <= set(scenarios)
     assert {"stock sign_in", "stock signup_page", "stock account_page"} <= set(scenarios)
+    assert "stock_argon2 sign_in" in scenarios
     for name, scenario in scenarios.items():
         for phase in scenario["phases"]:
             assert phase["completed"] > 0, (name, phase)
