@@ -883,6 +883,7 @@ def start_stock_site(
         "STOCK_HASHER": kind.hasher,
         "BENCH_QUERY_COUNT": "1",
         "SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE": env["SIGN_IN_ATTEMPTS_PER_IP_PER_MINUTE"],
+        "SIGN_IN_FAILURES_PER_IP_PER_MINUTE": env["SIGN_IN_FAILURES_PER_IP_PER_MINUTE"],
         "WEB_CONCURRENCY": env["WEB_CONCURRENCY"],
         "WEB_THREADS": env["WEB_THREADS"],
         "BIND": f"127.0.0.1:{config.port + kind.port_offset}",
