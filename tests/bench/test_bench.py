@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +42,34 @@ def free_ports(count: int) -> int:
     raise AssertionError("no free ports")
 
 
+def run_to_the_end(command: list[str], *, env: dict, timeout: float):
+    """Run the bench in a process group of its own; past `timeout`, stop the whole group (the
+    web server, worker and stand-ins it started too, which would otherwise outlive it and hold
+    PostgreSQL's connections), then fail."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            stdout, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+        raise AssertionError(
+            f"the bench ran past {timeout} s:\n{stdout[-3000:]}{stderr[-3000:]}"
+        ) from None
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
 def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
     db = settings.DATABASES["default"]
     env = os.environ | {
@@ -55,12 +84,9 @@ def test_quick_bench_runs_every_scenario_without_errors(tmp_path):
     }
     env.pop("BENCH_SCENARIOS", None)
     env.pop("BENCH_SERVER", None)
-    run = subprocess.run(
+    run = run_to_the_end(
         [sys.executable, "-m", "bench.run", "--quick", "--out", str(tmp_path)],
-        cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         # About two minutes alone; on a busy machine each scenario also waits (up to 20 s) for
         # the cores to settle before it starts.
         timeout=900,
