@@ -732,6 +732,9 @@ def redis_server(config: Config, var: Path):
 
 
 def main() -> None:
+    # Stopped (Ctrl-C, a timeout, SIGTERM): the processes it started are stopped too, each in a
+    # session of its own that a signal to this one does not reach.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     config = parse()
     python = sys.executable
     portal_db = f"{config.db_prefix}_portal"
