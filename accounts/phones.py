@@ -1,5 +1,6 @@
 """Phone numbers as people type them: a country/region plus a national number, or +E.164."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import phonenumbers
@@ -18,11 +19,17 @@ SMS_CAPABLE = {
 
 
 @lru_cache(maxsize=8)
-def _country_choices(language: str, countries: tuple[str, ...]) -> list[tuple[str, str]]:
+def _territories(language: str) -> Mapping[str, str]:
+    """Babel's names of countries and regions in `language` (English when it has none)."""
     try:
-        names = Locale.parse(language.replace("-", "_")).territories
+        return Locale.parse(language.replace("-", "_")).territories
     except (ValueError, LookupError, UnknownLocaleError):
-        names = Locale("en").territories
+        return Locale("en").territories
+
+
+@lru_cache(maxsize=8)
+def _country_choices(language: str, countries: tuple[str, ...]) -> list[tuple[str, str]]:
+    names = _territories(language)
     choices = [
         (code, f"{names.get(code, code)} (+{phonenumbers.country_code_for_region(code)})")
         for code in countries
@@ -40,11 +47,7 @@ def _sort_key(language: str, name: str) -> tuple[str, str]:
 
 def country_name(code: str) -> str:
     """A country or region's name in the page's language: "India"."""
-    try:
-        names = Locale.parse((get_language() or "en").replace("-", "_")).territories
-    except (ValueError, LookupError, UnknownLocaleError):
-        names = Locale("en").territories
-    return names.get(code, code)
+    return _territories(get_language() or "en").get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:

@@ -105,19 +105,24 @@ class CodeToContactView(View):
         destination = form.cleaned_data["destination"]
         previous_id = pending.get("code_id") if pending.get("destination") == destination else None
         try:
-            record = type(self).send_code(
-                channel=channel,
-                destination=destination,
-                client_ip=get_adapter(request).get_client_ip(request),
-                previous_id=previous_id,
-                language=get_language(),
-            )
+            record = self.send_to(request, channel, destination, previous_id)
         except (ResendTooSoon, SendLimitReached) as error:
             form.add_error(None, send_error(error))
             return None
         pending = pending_code(form, channel=channel, code_id=record.pk)
         request.session[self.session_key] = pending
         return pending
+
+    def send_to(self, request: HttpRequest, channel: str, destination: str, previous_id):
+        """The page's code to `destination` (a resend of `previous_id`'s when given), asked
+        from this request's address, written in the page's language."""
+        return type(self).send_code(
+            channel=channel,
+            destination=destination,
+            client_ip=get_adapter(request).get_client_ip(request),
+            previous_id=previous_id,
+            language=get_language(),
+        )
 
     def resend_step(self, request: HttpRequest, *, channel: str, pending: dict) -> str:
         """Send the pending code again, to the same destination, without a new CAPTCHA, at most
@@ -128,13 +133,7 @@ class CodeToContactView(View):
         if pending.get("resends", 0) >= RESENDS_WITHOUT_CAPTCHA:
             return _("To get another code, go back and answer a new CAPTCHA.")
         try:
-            record = type(self).send_code(
-                channel=channel,
-                destination=pending["destination"],
-                client_ip=get_adapter(request).get_client_ip(request),
-                previous_id=pending["code_id"],
-                language=get_language(),
-            )
+            record = self.send_to(request, channel, pending["destination"], pending["code_id"])
         except (ResendTooSoon, SendLimitReached) as error:
             return send_error(error)
         pending |= {

@@ -4,7 +4,6 @@ document.querySelectorAll("[data-password-rules]").forEach((list) => {
   const help = list.closest(".help");
   const input = help && document.querySelector(`[aria-describedby~="${help.id}"]`);
   if (!input) return;
-  const met = list.dataset.met || "✓";
   const rules = [...list.querySelectorAll("li[data-check]")].map((item) => {
     const [kind, value] = item.dataset.check.split(/:(.*)/s);
     const test =
@@ -18,7 +17,7 @@ document.querySelectorAll("[data-password-rules]").forEach((list) => {
     rules.forEach(({ item, test }) => {
       const ok = test(input.value);
       item.classList.toggle("met", ok);
-      item.querySelector(".mark").textContent = ok ? met : "";
+      item.querySelector(".mark").textContent = ok ? "✓" : "";
       item.querySelector("[data-state]").textContent = ok ? words.met : words.unmet;
     });
   };
