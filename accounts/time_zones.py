@@ -108,22 +108,28 @@ def label(name: str, *, at: datetime | None = None) -> str:
     return f"{name.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:5]})"
 
 
-def choices(*, selected: str = "") -> list[tuple[str, str]]:
+def choices(*, selected: str = "") -> tuple[tuple[str, str], ...]:
     """The zones a person picks from, sorted by name, each with its offset this hour; the
-    account's own is in the list even when it is one of the aliases left out."""
+    account's own is in the list even when it is one of the aliases left out. The same
+    object all hour (the account page's list is written once from it, accounts.forms.
+    time_zone)."""
     listed = _choices(timezone.now().replace(minute=0, second=0, microsecond=0))
-    if selected and selected not in dict(listed):
-        return sorted([*listed, (selected, label(selected))])
+    if selected and selected not in _listed_names():
+        return tuple(sorted([*listed, (selected, label(selected))]))
     return listed
 
 
-@functools.lru_cache(maxsize=2)
-def _choices(hour: datetime) -> list[tuple[str, str]]:
-    """The list as it reads this hour (an offset changes at a daylight saving switch)."""
+@functools.cache
+def _listed_names() -> frozenset[str]:
     aliases = _current_names()
-    names = [
+    return frozenset(
         name
         for name in _known()
         if name.split("/", 1)[0] in _REGIONS and "/" in name and name not in aliases
-    ]
-    return [(name, label(name, at=hour)) for name in sorted([*names, DEFAULT])]
+    ) | {DEFAULT}
+
+
+@functools.lru_cache(maxsize=2)
+def _choices(hour: datetime) -> tuple[tuple[str, str], ...]:
+    """The list as it reads this hour (an offset changes at a daylight saving switch)."""
+    return tuple((name, label(name, at=hour)) for name in sorted(_listed_names()))
