@@ -4,7 +4,6 @@ where to fix it. Steps owned by other apps (cloud sync, Find Device) are named i
 
 from dataclasses import dataclass
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -65,21 +64,29 @@ def recovery_email(user: User) -> Step:
     )
 
 
+def _second_factors(user: User) -> list[str]:
+    """The account's second factors, asked once for the page: the two-factor step lists them
+    and the passkey step looks for a passkey among them."""
+    if not hasattr(user, "_checkup_second_factors"):
+        user._checkup_second_factors = second_factor_methods(user)  # type: ignore[attr-defined]
+    return user._checkup_second_factors  # type: ignore[attr-defined]
+
+
 def passkey(user: User) -> Step:
-    count = Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).count()
+    has_one = "passkey" in _second_factors(user)
     return Step(
         title=str(_("Passkey")),
-        done=bool(count),
+        done=has_one,
         state=str(
-            _("Signs in without a password") if count else _("Sign in without typing a password")
+            _("Signs in without a password") if has_one else _("Sign in without typing a password")
         ),
-        action=str(_("Manage") if count else _("Add a passkey")),
-        url=reverse("mfa_list_webauthn" if count else "mfa_add_webauthn"),
+        action=str(_("Manage") if has_one else _("Add a passkey")),
+        url=reverse("mfa_list_webauthn" if has_one else "mfa_add_webauthn"),
     )
 
 
 def two_factor(user: User) -> Step:
-    methods = second_factor_methods(user)
+    methods = _second_factors(user)
     names = {"app": _("authenticator app"), "sms": _("SMS"), "passkey": _("passkey")}
     return Step(
         title=str(_("Two-factor authentication")),
