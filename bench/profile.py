@@ -2,6 +2,11 @@
 besides the password hash, and where that time goes (cProfile).
 
     python -m bench.profile [--n 300] [--top 25] [--totp]
+    python -m bench.profile --page /account/ [--n 300] [--signed-out]
+
+With --page, one account signs in (not with --signed-out) and the page is asked for n times,
+each timed and profiled (/account/, /account/security-log/, /accounts/signup/ signed out...).
+STOCK_PARTS works here as in the portal (bench/README.md): the same page with a part swapped.
 
 It builds a database of its own (`<BENCH_DB_PREFIX>_profile` on BENCH_PG), seeds an account for
 each sign-in with bench/seed.py, and uses Redis db 15 of REDIS_URL's server (flushed first).
@@ -120,6 +125,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="sign-ins to time (default 300)")
     parser.add_argument("--top", type=int, default=25, help="functions to list")
     parser.add_argument("--totp", action="store_true", help="the TOTP step too")
+    parser.add_argument("--page", help="profile GET of this signed-in page instead")
+    parser.add_argument("--signed-out", action="store_true", help="with --page: not signed in")
     parser.add_argument("--save", help="write the profile there too (pstats, for snakeviz etc.)")
     args = parser.parse_args()
 
@@ -199,6 +206,9 @@ def main() -> None:
         assert status == 302 and headers.get("location") == "/account/", (status, headers)
         return password_step, totp_step
 
+    if args.page:
+        profile_page(args, app, ids, next(numbers))
+        return
     for _ in range(10):  # warm-up: imports, caches, connections
         one(next(numbers), None)
     timed = [one(next(numbers), None) for _ in range(args.n)]
@@ -222,6 +232,47 @@ def main() -> None:
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top * 6)
     print(out.getvalue())
+
+
+def profile_page(args, app, ids, number: int) -> None:
+    """One account signs in (unless --signed-out), then GETs `args.page` n times: CPU per
+    page, and its profile."""
+    from django.conf import settings
+
+    browser = Browser(app, ids.HOST)
+    browser.cookies[settings.BROWSER_COOKIE_NAME] = ids.browser_key(number)
+    _, _, page = browser.request("GET", "/accounts/login/")
+    if not args.signed_out:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = {"csrfmiddlewaretoken": token, "login": ids.phone(number), "password": ids.PASSWORD}
+        status, headers, _ = browser.request("POST", "/accounts/login/", form)
+        assert status == 302 and headers.get("location") == "/account/", (status, headers)
+
+    def one() -> float:
+        start = time.process_time()
+        status, _, text = browser.request("GET", args.page)
+        assert status == 200, status
+        return time.process_time() - start
+
+    for _ in range(20):
+        one()
+    timed = [one() for _ in range(args.n)]
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(100):
+        one()
+    profile.disable()
+    if args.save:
+        profile.dump_stats(args.save)
+    _, _, text = browser.request("GET", args.page)
+    print(f"GET {args.page}: {statistics.median(timed) * 1000:.2f} ms CPU (median of {args.n}),")
+    print(f"  {len(text.encode())} bytes")
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(order).print_stats(
+            args.top * (1 if order == "tottime" else 4)
+        )
+        print(out.getvalue())
 
 
 if __name__ == "__main__":
