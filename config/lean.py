@@ -6,6 +6,9 @@ and standing, the idle timeout and allauth's middleware have nothing to do for t
 `MIDDLEWARE`, `LeanPathsMiddleware` hands a request whose path starts with one of
 `LEAN_PATHS` to a chain of its own, built from the stateless middleware of `MIDDLEWARE` (in the
 same order), and every other request to the full chain.
+
+Why it stays: it wins on the empty command poll and the location report against the full chain
+(bench/README.md, "Home-made parts against Django's").
 """
 
 from django.conf import settings

@@ -6,6 +6,9 @@ which includes `attrs.html` and loops over the attributes): on a form page that 
 the CPU time. This renderer writes those inputs directly, to the same HTML. The portal does not
 override these templates (tests/config/test_renderers.py checks it); one that did would have to
 be rendered by the templates again.
+
+Why it stays: it wins on the sign-in and sign-up pages against `TemplatesSetting` (bench/
+README.md, "Home-made parts against Django's").
 """
 
 from django.forms.renderers import TemplatesSetting

@@ -11,6 +11,9 @@ A stored session whose key is cycled (on sign-in, after the second step's state 
 it) is not deleted and inserted again: its row takes the new key and data by one UPDATE when
 the session is saved. The old key stops working then, at the end of the request; until then
 it still names the session as it was before the sign-in (signed out).
+
+Why it stays: it wins on sign-in, the account page and the security log against Django's
+(bench/README.md, "Home-made parts against Django's").
 """
 
 from contextlib import nullcontext

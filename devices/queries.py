@@ -2,7 +2,9 @@
 more than the database's answer on one of the portal's busiest paths (measured in
 bench/README.md). Table and column names come from the models; every value is a parameter.
 With `STOCK_PARTS=sql` (settings.STOCK_SQL, for the bench to measure them) the ORM makes them
-instead, to the same effect (`device_by_token_hash` here, a batch in devices/locations.py)."""
+instead, to the same effect (`device_by_token_hash` here, a batch in devices/locations.py).
+Why they stay: they win on the empty command poll and the location report against the ORM
+(bench/README.md, "Home-made parts against Django's")."""
 
 from collections.abc import Callable
 from functools import cache, partial
