@@ -127,6 +127,11 @@ def main() -> None:
     parser.add_argument("--totp", action="store_true", help="the TOTP step too")
     parser.add_argument("--page", help="profile GET of this signed-in page instead")
     parser.add_argument("--signed-out", action="store_true", help="with --page: not signed in")
+    parser.add_argument(
+        "--against-stock",
+        choices=sorted(SWAPPABLE),
+        help="with --page: the page with this part own and stock, in alternating blocks",
+    )
     parser.add_argument("--save", help="write the profile there too (pstats, for snakeviz etc.)")
     args = parser.parse_args()
 
@@ -234,6 +239,60 @@ def main() -> None:
     print(out.getvalue())
 
 
+# The parts a running process can swap (settings read per request); the others (session store,
+# database backend, middleware chain) are fixed when the process starts: bench/parts.py restarts
+# the web server for them.
+SWAPPABLE = {
+    "cache": lambda settings: {
+        "CACHES": {
+            "default": {
+                **settings.CACHES["default"],
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            }
+        }
+    },
+    "renderer": lambda settings: {"FORM_RENDERER": "django.forms.renderers.TemplatesSetting"},
+    "sql": lambda settings: {"STOCK_SQL": True},
+    # Nothing swapped: how far apart two identical sides come out (the noise floor).
+    "nothing": lambda settings: {},
+}
+
+
+def compare_in_process(args, one) -> None:
+    """The page with `args.against_stock` own and stock, in 40 rounds of two adjacent blocks
+    (own first in even rounds, stock first in odd ones), each block's median CPU; reported, the
+    median of each side's blocks and of the rounds' ratios, with the middle half of those
+    ratios. In one process and adjacent in time, so the machine's drift enters neither side,
+    and nothing but the part differs ("nothing" swaps nothing: the noise floor)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    stock = override_settings(**SWAPPABLE[args.against_stock](settings))
+    block = max(args.n // 40, 10)
+    sides: dict[str, list[float]] = {"own": [], "stock": []}
+    ratios = []
+    for round_ in range(40):
+        order = ("own", "stock") if round_ % 2 == 0 else ("stock", "own")
+        for side in order:
+            if side == "stock":
+                stock.enable()
+            try:
+                for _ in range(3):  # the swap's first requests (new client, templates loaded)
+                    one()
+                sides[side].append(statistics.median(one() for _ in range(block)))
+            finally:
+                if side == "stock":
+                    stock.disable()
+        ratios.append(sides["stock"][-1] / sides["own"][-1])
+    own, theirs = (statistics.median(sides[side]) * 1000 for side in ("own", "stock"))
+    quartiles = statistics.quantiles(ratios, n=4)
+    print(
+        f"GET {args.page}, {args.against_stock}: own {own:.2f} ms CPU, stock {theirs:.2f} ms"
+        f" (medians of 40 blocks of {block}); stock / own per round: median"
+        f" {statistics.median(ratios):.3f}, middle half {quartiles[0]:.3f}-{quartiles[2]:.3f}"
+    )
+
+
 def profile_page(args, app, ids, number: int) -> None:
     """One account signs in (unless --signed-out), then GETs `args.page` n times: CPU per
     page, and its profile."""
@@ -256,6 +315,9 @@ def profile_page(args, app, ids, number: int) -> None:
 
     for _ in range(20):
         one()
+    if args.against_stock:
+        compare_in_process(args, one)
+        return
     timed = [one() for _ in range(args.n)]
     profile = cProfile.Profile(time.process_time)
     profile.enable()
