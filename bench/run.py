@@ -286,7 +286,9 @@ async def drive(config: Config, target: load.Target, scenario: Scenario, meter: 
             config.seconds,
         )
     else:
-        await load.closed_loop(operation, scenario.concurrency, config.warmup)  # warm-up
+        warm_up = await load.closed_loop(operation, scenario.concurrency, config.warmup)
+        if warm_up.errors:  # not counted in the scenario's errors, but a cause of later ones
+            print(f"{scenario.key}: warm-up errors: {warm_up.first_errors}", flush=True)
         saturated = await load.closed_loop(operation, scenario.concurrency, config.seconds)
     target.queries.clear()
     phases = [saturated]
