@@ -13,6 +13,7 @@ WEB_CONCURRENCY, WEB_THREADS, and the ARGON2_* settings.
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import shutil
@@ -47,6 +48,8 @@ WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "16"))
 SERVER = os.environ.get("BENCH_SERVER", "granian")
 if SERVER not in ("granian", "gunicorn"):
     raise SystemExit(f"BENCH_SERVER must be granian or gunicorn, not {SERVER!r}")
+if SERVER == "gunicorn" and importlib.util.find_spec("gunicorn") is None:
+    raise SystemExit("BENCH_SERVER=gunicorn needs the development lock: make .venv/.dev")
 
 
 @dataclass
