@@ -157,6 +157,28 @@ def test_failed_token_requests_are_limited_per_ip(portal, discovery, settings, h
     assert statuses == [400, 400, 400, 429]
 
 
+def test_a_refresh_is_not_refused_while_another_request_updates_the_failure_count(
+    discovery, signed_in_app, rf
+):
+    """An app's servers refresh many people's tokens from one IP: a request that finds the
+    IP's failure count being written (allauth's lock on it held) is checked, not refused."""
+    from allauth.core.internal import ratelimit
+    from django.core.cache import cache
+
+    from ecosystem.views import _FAILURES, _failure_limits
+
+    [rate] = ratelimit.get_rates(app="ecosystem", action=_FAILURES, config=_failure_limits())
+    request = rf.post("/", REMOTE_ADDR="127.0.0.1")
+    lock = ratelimit.get_cache_key(request, app="ecosystem", action=_FAILURES, rate=rate) + ":lock"
+    _, session = signed_in_app
+    assert cache.add(lock, True, timeout=10)
+    try:
+        answer = refresh(session, discovery)
+    finally:
+        cache.delete(lock)
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_deleted_app_can_no_longer_refresh(discovery, owner, home_app, signed_in_app):
     _, session = signed_in_app
     home_app.delete()  # staff remove the app in admin: its tokens go with it
