@@ -3,11 +3,6 @@
 Pages keep working while Redis restarts: what the cache holds (ETags, allauth's rate-limit
 history) is rebuilt or recounted. The send limits cannot shrug like that; they use `strict`,
 which raises, and count from PostgreSQL instead (verification.limits).
-
-Only the outage is the portal's: reads and writes are Django's `RedisCache`. What riding it out
-costs is measured with the bench's `cache` switch (bench/README.md, "Home-made parts"): nothing
-the noise lets through. A client kept per connection pool, once here for speed, measured no
-gain there and went.
 """
 
 import logging
@@ -16,15 +11,40 @@ import time
 from functools import cached_property
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 _WARN_EVERY = 60.0
 
 
+class ClientPerPool(RedisCacheClient):
+    """Django's client builds a `redis.Redis` (with its table of some 200 reply parsers) for
+    every operation, a good part of a cache hit's cost; one per connection pool serves every
+    thread (the pool hands each command its own connection).
+
+    Why it stays: it wins on the TOTP step of a sign-in, where allauth's rate limits make 16
+    cache calls (bench/README.md, "Home-made parts against Django's")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
 class StrictRedisCache(RedisCache):
-    """Django's Redis cache (errors raise), whose clear() removes only its own keys."""
+    """Django's Redis cache (errors raise), with one client per pool, whose clear() removes
+    only its own keys."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = ClientPerPool
 
     def clear(self) -> None:
         """Remove the keys under this cache's KEY_PREFIX and nothing else. Django's clear()

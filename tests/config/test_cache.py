@@ -1,8 +1,6 @@
-"""The Redis cache: Django's, emptied of its own keys only."""
+"""The Redis cache: one client per connection pool, not one per operation."""
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.cache import caches
 
 from config.cache import ResilientRedisCache
@@ -10,17 +8,15 @@ from config.cache import ResilientRedisCache
 pytestmark = pytest.mark.services
 
 
-def test_clear_removes_this_caches_keys_and_leaves_anothers():
+def test_one_redis_client_serves_every_operation_from_every_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
     cache = caches["default"]
     assert isinstance(cache, ResilientRedisCache)
-    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
-    neighbour = f"{cache.key_prefix}-neighbour:1:kept"  # another program's prefix, one longer
-    client.set(neighbour, b"x")
-    try:
-        cache.set_many({f"k{n}": n for n in range(1500)})  # more than one batch of unlinks
-        assert cache.get("k1499") == 1499
-        cache.clear()
-        assert cache.get_many([f"k{n}" for n in range(1500)]) == {}
-        assert client.get(neighbour) == b"x"
-    finally:
-        client.delete(neighbour)
+    client = cache._cache.get_client()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: cache.set(f"k{k}", k), range(64)))
+        assert list(pool.map(lambda k: cache.get(f"k{k}"), range(64))) == list(range(64))
+    assert cache._cache.get_client(write=True) is client
+    strict = cache.strict._cache
+    assert strict.get_client() is strict.get_client() is not client
