@@ -23,7 +23,7 @@ class ClientPerPool(RedisCacheClient):
     every operation, a good part of a cache hit's cost; one per connection pool serves every
     thread (the pool hands each command its own connection).
 
-    Why it stays: about 15 % of the TOTP step of a sign-in, where allauth's rate limits make 16
+    Why it stays: it wins on the TOTP step of a sign-in, where allauth's rate limits make 16
     cache calls (bench/README.md, "Home-made parts against Django's")."""
 
     def __init__(self, *args, **kwargs) -> None:
